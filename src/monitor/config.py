@@ -1,0 +1,298 @@
+"""Loading and validating `config/monitor.toml`.
+
+Every problem is collected with its key path, so one run of the command shows all of them.
+Unknown keys are errors: a typo must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import __version__
+from .errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/monitor.toml")
+CONFIG_ENV = "MONITOR_CONFIG"
+DEFAULT_USER_AGENT = f"monitor/{__version__} (+https://github.com/monitor-news/monitor)"
+DEFAULT_QUERY = (
+    "(ukrain* OR kyiv OR zelensk*) AND (peace OR talks OR negotiat* OR ceasefire OR envoy*)"
+)
+FORMATS = ("md", "html", "json")
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    name: str
+    url: str
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    allow_private_networks: bool = False
+    timeout_seconds: float = 20.0
+    connect_timeout_seconds: float = 10.0
+    max_bytes: int = 15_000_000
+    max_redirects: int = 5
+    user_agent: str = DEFAULT_USER_AGENT
+    concurrency: int = 16
+    per_host: int = 2
+    max_retry_after_seconds: int = 6 * 3600
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    name: str = "Ukraine peace talks"
+    query: str = DEFAULT_QUERY
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    poll_every_seconds: int = 1800
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    directory: Path = Path("digests")
+    timezone: str = "Europe/Kyiv"
+    at: time = time(7, 0)
+    base_url: str = ""
+    formats: tuple[str, ...] = FORMATS
+    max_stories: int = 8
+    points_per_story: int = 5
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    database: Path
+    http: HttpConfig
+    topic: TopicConfig
+    schedule: ScheduleConfig
+    digest: DigestConfig
+    feeds: tuple[FeedConfig, ...] = field(default_factory=tuple)
+    max_items_per_feed: int = 500
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> int:
+    """'30m' -> 1800. Units: s, m, h, d."""
+    m = _DURATION.match(text)
+    if not m or int(m.group(1)) <= 0:
+        raise ValueError(f"expected a positive duration such as '30m' or '2h', got {text!r}")
+    return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+def parse_clock(text: str) -> time:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text.strip())
+    if not m:
+        raise ValueError(f"expected HH:MM or HH:MM:SS, got {text!r}")
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if h > 23 or mi > 59 or s > 59:
+        raise ValueError(f"not a time of day: {text!r}")
+    return time(h, mi, s)
+
+
+def config_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """--config, else $MONITOR_CONFIG, else config/monitor.toml in the working directory."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG
+
+
+class _Reader:
+    """Walks one TOML table, recording problems instead of stopping at the first."""
+
+    def __init__(self, problems: list[str], prefix: str, table: Any) -> None:
+        self.problems = problems
+        self.prefix = prefix
+        self.seen: set[str] = set()
+        if not isinstance(table, dict):
+            problems.append(f"{prefix}: expected a table")
+            table = {}
+        self.table: dict[str, Any] = table
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        self.seen.add(name)
+        if name not in self.table:
+            return default
+        value = self.table[name]
+        # bool is an int in Python; a bool where a number is wanted is a mistake.
+        bad_bool = isinstance(value, bool) and kind in (int, float, (int, float))
+        if not isinstance(value, kind) or bad_bool:
+            want = kind.__name__ if isinstance(kind, type) else "number"
+            self.problems.append(
+                f"{self.key(name)}: expected {want}, got {type(value).__name__} {value!r}"
+            )
+            return default
+        return value
+
+    def check(self, name: str, ok: bool, message: str) -> None:
+        if not ok:
+            self.problems.append(f"{self.key(name)}: {message}")
+
+    def finish(self) -> None:
+        for extra in sorted(set(self.table) - self.seen):
+            self.problems.append(f"{self.key(extra)}: unknown key")
+
+
+def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
+    """Read and validate the configuration; raise ConfigError listing every problem."""
+    base = cwd or Path.cwd()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found (use --config or MONITOR_CONFIG)"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [f"cannot read: {exc}"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from exc
+    problems: list[str] = []
+    top = _Reader(problems, "", raw)
+
+    st = _Reader(problems, "storage", top.get("storage", dict, {}))
+    database = st.get("database", str, "data/monitor.sqlite")
+    st.finish()
+
+    h = _Reader(problems, "http", top.get("http", dict, {}))
+    http = HttpConfig(
+        allow_private_networks=h.get("allow_private_networks", bool, False),
+        timeout_seconds=float(h.get("timeout_seconds", (int, float), 20.0)),
+        connect_timeout_seconds=float(h.get("connect_timeout_seconds", (int, float), 10.0)),
+        max_bytes=h.get("max_bytes", int, 15_000_000),
+        max_redirects=h.get("max_redirects", int, 5),
+        user_agent=h.get("user_agent", str, DEFAULT_USER_AGENT),
+        concurrency=h.get("concurrency", int, 16),
+        per_host=h.get("per_host", int, 2),
+        max_retry_after_seconds=h.get("max_retry_after_seconds", int, 6 * 3600),
+    )
+    h.check("timeout_seconds", 0 < http.timeout_seconds <= 600, "must be between 0 and 600")
+    h.check(
+        "connect_timeout_seconds",
+        0 < http.connect_timeout_seconds <= 600,
+        "must be between 0 and 600",
+    )
+    h.check(
+        "max_bytes", 1024 <= http.max_bytes <= 1_000_000_000, "must be between 1024 and 1000000000"
+    )
+    h.check("max_redirects", 0 <= http.max_redirects <= 20, "must be between 0 and 20")
+    h.check(
+        "user_agent",
+        bool(http.user_agent.strip()) and "\n" not in http.user_agent,
+        "must be one non-empty line",
+    )
+    h.check("concurrency", 1 <= http.concurrency <= 256, "must be between 1 and 256")
+    h.check("per_host", 1 <= http.per_host <= 32, "must be between 1 and 32")
+    h.check("max_retry_after_seconds", http.max_retry_after_seconds >= 0, "must be >= 0")
+    h.finish()
+
+    t = _Reader(problems, "topic", top.get("topic", dict, {}))
+    topic = TopicConfig(
+        name=t.get("name", str, TopicConfig.name), query=t.get("query", str, DEFAULT_QUERY)
+    )
+    t.check("name", bool(topic.name.strip()), "must not be empty")
+    from .errors import QueryError
+    from .topic import parse_query  # local: topic imports nothing heavy, but keep config lean
+
+    try:
+        parse_query(topic.query)
+    except QueryError as exc:
+        problems.append(f"topic.query: {exc}")
+    t.finish()
+
+    sc = _Reader(problems, "schedule", top.get("schedule", dict, {}))
+    poll_every = 1800
+    raw_every = sc.get("poll_every", str, "30m")
+    try:
+        poll_every = parse_duration(raw_every)
+    except ValueError as exc:
+        problems.append(f"schedule.poll_every: {exc}")
+    sc.finish()
+
+    d = _Reader(problems, "digest", top.get("digest", dict, {}))
+    directory = d.get("directory", str, "digests")
+    tzname = d.get("timezone", str, "Europe/Kyiv")
+    try:
+        ZoneInfo(tzname)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"digest.timezone: unknown time zone {tzname!r}")
+        tzname = "UTC"
+    at = time(7, 0)
+    try:
+        at = parse_clock(d.get("at", str, "07:00"))
+    except ValueError as exc:
+        problems.append(f"digest.at: {exc}")
+    base_url = d.get("base_url", str, "")
+    if base_url and urlsplit(base_url).scheme not in ("http", "https"):
+        problems.append("digest.base_url: must be an http(s) URL or empty")
+    formats = d.get("formats", list, list(FORMATS))
+    for f in formats:
+        if f not in FORMATS:
+            problems.append(f"digest.formats: unknown format {f!r} (known: {', '.join(FORMATS)})")
+    digest = DigestConfig(
+        directory=base / directory,
+        timezone=tzname,
+        at=at,
+        base_url=base_url.rstrip("/") + "/" if base_url else "",
+        formats=tuple(f for f in formats if f in FORMATS),
+        max_stories=d.get("max_stories", int, 8),
+        points_per_story=d.get("points_per_story", int, 5),
+    )
+    d.check("max_stories", 1 <= digest.max_stories <= 100, "must be between 1 and 100")
+    d.check("points_per_story", 1 <= digest.points_per_story <= 20, "must be between 1 and 20")
+    d.finish()
+
+    feeds_raw = top.get("feeds", list, [])
+    feeds: list[FeedConfig] = []
+    seen_urls: set[str] = set()
+    for i, item in enumerate(feeds_raw):
+        f = _Reader(problems, f"feeds[{i}]", item)
+        url = f.get("url", str, "")
+        name = f.get("name", str, "") or urlsplit(url).hostname or url
+        group = f.get("group", str, "")
+        f.check(
+            "url",
+            urlsplit(url).scheme in ("http", "https") and bool(urlsplit(url).hostname),
+            f"must be an http(s) URL, got {url!r}",
+        )
+        f.check("url", url not in seen_urls, f"duplicate feed URL {url!r}")
+        seen_urls.add(url)
+        f.finish()
+        feeds.append(FeedConfig(name=name, url=url, group=group))
+    max_items = top.get("max_items_per_feed", int, 500)
+    top.check("max_items_per_feed", 1 <= max_items <= 100_000, "must be between 1 and 100000")
+    top.finish()
+
+    if problems:
+        raise ConfigError(str(path), problems)
+    return Settings(
+        path=path,
+        database=base / database,
+        http=http,
+        topic=topic,
+        schedule=ScheduleConfig(poll_every_seconds=poll_every),
+        digest=digest,
+        feeds=tuple(feeds),
+        max_items_per_feed=max_items,
+    )

@@ -1,0 +1,128 @@
+"""Canonical URLs, exact text hashes and near-duplicate signatures (wire copies).
+
+Near duplicates use a bottom-k MinHash sketch of word 5-shingles: the k smallest 64-bit
+hashes of the shingle set. Two sketches estimate the Jaccard similarity of the sets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .topic import words
+
+SKETCH_SIZE = 64
+SHINGLE = 5
+NEAR_DUPLICATE = 0.6  # estimated Jaccard at or above which two texts are one story copy
+MIN_SHINGLES = 20  # shorter texts are compared by exact hash only
+
+_TRACKING_PREFIXES = ("utm_", "at_", "mc_", "pk_", "itm_", "ga_")
+_TRACKING = {
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "ocid",
+    "cmpid",
+    "smid",
+    "smtyp",
+    "taid",
+    "ref",
+    "ref_src",
+    "referrer",
+    "src",
+    "spm",
+    "cid",
+    "rss",
+    "feed",
+    "partner",
+    "igshid",
+    "mkt_tok",
+    "s_cid",
+    "xtor",
+    "amp",
+    "outputtype",
+    "output",
+}
+_HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per article: tracking parameters, fragments, AMP/mobile variants removed."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().rstrip(".")
+    for prefix in _HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+            break
+    port = parts.port
+    if port and not (
+        (parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)
+    ):
+        host = f"{host}:{port}"
+    path = parts.path or "/"
+    for suffix in ("/amp/", "/amp", ".amp"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)] or "/"
+            break
+    if path.startswith("/amp/"):
+        path = path[4:]
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in _TRACKING and not k.lower().startswith(_TRACKING_PREFIXES)
+    ]
+    # https and http of one page are one article
+    return urlunsplit(("https", host, path, urlencode(sorted(query)), ""))
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(" ".join(words(text)).encode("utf-8")).hexdigest()
+
+
+def sketch(text: str) -> tuple[int, ...]:
+    """Bottom-k MinHash of the text's word shingles (empty when the text is too short)."""
+    ws = words(text)
+    shingles = {" ".join(ws[i : i + SHINGLE]) for i in range(max(0, len(ws) - SHINGLE + 1))}
+    if len(shingles) < MIN_SHINGLES:
+        return ()
+    hashes = sorted(
+        int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "big")
+        for s in shingles
+    )
+    return tuple(hashes[:SKETCH_SIZE])
+
+
+def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two bottom-k sketches."""
+    if not a or not b:
+        return 0.0
+    k = min(SKETCH_SIZE, len(a), len(b))
+    union_bottom = sorted(set(a) | set(b))[:k]
+    sa, sb = set(a), set(b)
+    both = sum(1 for h in union_bottom if h in sa and h in sb)
+    return both / k
+
+
+def encode_sketch(s: tuple[int, ...]) -> str:
+    return ",".join(f"{h:x}" for h in s)
+
+
+def decode_sketch(text: str | None) -> tuple[int, ...]:
+    return tuple(int(h, 16) for h in text.split(",")) if text else ()
+
+
+def find_duplicate(
+    text_hash: str, sig: tuple[int, ...], candidates: list[tuple[int, str, tuple[int, ...]]]
+) -> int | None:
+    """The id of the earliest candidate (id, hash, sketch) that this text duplicates."""
+    best: tuple[float, int] | None = None
+    for cid, chash, csig in candidates:
+        if chash == text_hash:
+            return cid
+        score = similarity(sig, csig)
+        if score >= NEAR_DUPLICATE and (best is None or score > best[0]):
+            best = (score, cid)
+    return best[1] if best else None

@@ -1,0 +1,370 @@
+"""Composing the daily breakdown: a `Digest` value, no formatting.
+
+Every point is a sentence cut verbatim from the stored text of the article it links to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from . import summarize
+from .config import Settings
+from .models import FeedState, StoredArticle
+from .store import Store
+from .text import STOPWORDS
+from .topic import query_terms, words
+from .windows import window_bounds
+
+
+@dataclass(frozen=True)
+class Point:
+    lead: str
+    text: str
+    url: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Copy:
+    url: str
+    source: str
+
+
+@dataclass(frozen=True)
+class DigestArticle:
+    url: str
+    source: str
+    title: str
+    published: datetime
+    text_origin: str
+    duplicates: tuple[Copy, ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    id: str
+    title: str
+    status: str  # new | developing | no-new-facts
+    since: date
+    articles: tuple[DigestArticle, ...]
+    points: tuple[Point, ...]
+    sources: tuple[str, ...]  # distinct origins (wire copies count once)
+    also: tuple[str, ...]  # sources covering the story that no point quotes
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    name: str
+    url: str
+    articles: int
+    status: str  # ok | not-modified | error | never-polled
+    error: str
+    last_success: datetime | None
+    consecutive_errors: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    url: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Totals:
+    articles: int
+    duplicates: int
+    sources: tuple[str, ...]
+    new_stories: int
+    developing: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    date: date
+    topic: str
+    timezone: str
+    window_start: datetime
+    window_end: datetime
+    stories: tuple[Story, ...]
+    more_stories: tuple[Story, ...]
+    totals: Totals
+    most_mentioned: tuple[tuple[str, int], ...]
+    keywords: tuple[str, ...]
+    quotes: tuple[Quote, ...]
+    sources: tuple[SourceHealth, ...]
+    base_url: str = ""
+
+
+_NAME = re.compile(r"\b[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+){0,2}")
+_SPEECH = re.compile(r"\b(said|says|told|stated|added|warned|wrote)\b")
+_GENERIC_NAMES = {
+    "The",
+    "But",
+    "And",
+    "In",
+    "On",
+    "At",
+    "It",
+    "He",
+    "She",
+    "They",
+    "We",
+    "This",
+    "That",
+    "A",
+    "An",
+    "As",
+    "If",
+    "For",
+    "After",
+    "While",
+    "When",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "President",
+    "Minister",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "There",
+    "His",
+    "Her",
+    "Their",
+    "Our",
+    "Its",
+    "What",
+    "Why",
+    "How",
+}
+
+
+def _story_title(members: list[StoredArticle]) -> str:
+    """The member title that shares most words with the rest of the story."""
+    df: Counter[str] = Counter()
+    for a in members:
+        df.update({w for w in words(a.title) if w not in STOPWORDS})
+
+    def score(a: StoredArticle) -> tuple[float, int]:
+        ws = [w for w in words(a.title) if w not in STOPWORDS]
+        if not ws:
+            return (0.0, 0)
+        return (sum(df[w] for w in set(ws)) / len(ws) ** 0.5, -members.index(a))
+
+    return max(members, key=score).title if members else ""
+
+
+def _names(texts: list[str]) -> Counter[str]:
+    """Capitalised names, counted once per text that mentions them."""
+    counts: Counter[str] = Counter()
+    for t in texts:
+        found = set()
+        for m in _NAME.finditer(t):
+            name = m.group(0).rstrip("-’'")
+            first = name.split()[0]
+            if first in _GENERIC_NAMES:
+                name = " ".join(name.split()[1:])
+            if len(name) > 2 and name not in _GENERIC_NAMES and name.lower() not in STOPWORDS:
+                found.add(name)
+        counts.update(found)
+    return counts
+
+
+def _health(feeds: list[FeedState], counts: dict[int, int]) -> tuple[SourceHealth, ...]:
+    return tuple(
+        SourceHealth(
+            name=f.name,
+            url=f.url,
+            articles=counts.get(f.id, 0),
+            status=f.last_status or "never-polled",
+            error=f.last_error or "",
+            last_success=f.last_success,
+            consecutive_errors=f.consecutive_errors,
+        )
+        for f in feeds
+    )
+
+
+def compose(settings: Settings, store: Store, day: date) -> Digest:
+    cfg = settings.digest
+    start, end = window_bounds(day, cfg.at, cfg.tz)
+    window = store.articles_in_window(day)
+    originals = [a for a in window if a.duplicate_of is None]
+    dups_of: dict[int, list[StoredArticle]] = defaultdict(list)
+    for a in window:
+        if a.duplicate_of is not None:
+            dups_of[a.duplicate_of].append(a)
+    links = store.entry_sources([a.id for a in window])
+    by_story: dict[str, list[StoredArticle]] = defaultdict(list)
+    for a in originals:
+        by_story[a.story_id or f"a{a.id}"].append(a)
+
+    def copies(a: StoredArticle) -> tuple[Copy, ...]:
+        out = [
+            Copy(url, name) for name, url in links.get(a.id, []) if url != a.url or name != a.source
+        ]
+        for d in dups_of.get(a.id, []):
+            out.append(Copy(d.url, d.source))
+            out.extend(
+                Copy(url, name)
+                for name, url in links.get(d.id, [])
+                if url != d.url or name != d.source
+            )
+        return tuple(dict.fromkeys(out))  # frozen dataclasses: equal copies collapse, order kept
+
+    def origins(members: list[StoredArticle]) -> tuple[str, ...]:
+        names: list[str] = []
+        for a in members:
+            if a.source not in names:
+                names.append(a.source)
+        return tuple(names)
+
+    ranked = sorted(
+        by_story.items(),
+        key=lambda kv: (
+            -len(origins(kv[1])),
+            -len(kv[1]),
+            -max(a.published for a in kv[1]).timestamp(),
+            kv[0],
+        ),
+    )
+    first_windows = store.story_first_windows([sid for sid, _ in ranked])
+    earlier = store.published_points([sid for sid, _ in ranked], before=day)
+    stories: list[Story] = []
+    for sid, members in ranked:
+        by_id = {a.id: a for a in members}
+        picks = summarize.summarize_story(
+            [summarize.SourceText(a.id, a.text) for a in members],
+            cfg.points_per_story,
+            earlier.get(sid, ()),
+        )
+        points = tuple(
+            Point(
+                p.lead,
+                p.sentence.text,
+                by_id[p.sentence.article_id].url,
+                by_id[p.sentence.article_id].source,
+            )
+            for p in picks
+        )
+        first_window = first_windows.get(sid, day)
+        status = "new" if first_window >= day else "developing"
+        if not points:
+            status = "no-new-facts"
+        quoted = {p.source for p in points}
+        srcs = origins(members)
+        stories.append(
+            Story(
+                id=sid,
+                title=_story_title(members),
+                status=status,
+                since=min(first_window, day),
+                articles=tuple(
+                    DigestArticle(a.url, a.source, a.title, a.published, a.text_origin, copies(a))
+                    for a in members
+                ),
+                points=points,
+                sources=srcs,
+                also=tuple(s for s in srcs if s not in quoted),
+            )
+        )
+    shown = tuple(stories[: cfg.max_stories])
+    texts = [f"{a.title}\n{a.text}" for a in originals]
+    names = _names(texts)
+    topic_words = set(query_terms(settings.topic.query))
+    most = tuple((n, c) for n, c in names.most_common(12) if c > 1)[:5]
+    keywords = _keywords(originals, names, topic_words)
+    quotes = _quotes(shown, {a.id: a for a in originals})
+    feeds = store.feeds([f.url for f in settings.feeds])
+    all_sources = tuple(sorted({a.source for a in window}))
+    return Digest(
+        date=day,
+        topic=settings.topic.name,
+        timezone=cfg.timezone,
+        window_start=start,
+        window_end=end,
+        stories=shown,
+        more_stories=tuple(stories[cfg.max_stories :]),
+        totals=Totals(
+            articles=len(originals),
+            duplicates=len(window) - len(originals),
+            sources=all_sources,
+            new_stories=sum(1 for s in stories if s.status == "new"),
+            developing=sum(1 for s in stories if s.status != "new"),
+        ),
+        most_mentioned=most,
+        keywords=keywords,
+        quotes=quotes,
+        sources=_health(feeds, store.window_counts_by_feed(day)),
+        base_url=cfg.base_url,
+    )
+
+
+def _keywords(
+    articles: list[StoredArticle], names: Counter[str], topic_words: set[str]
+) -> tuple[str, ...]:
+    """Terms that many of the day's titles share, then the most mentioned names."""
+    df: Counter[str] = Counter()
+    for a in articles:
+        df.update(
+            {
+                w
+                for w in words(a.title)
+                if len(w) > 3
+                and w not in STOPWORDS
+                and not w.isdigit()
+                and not any(w.startswith(t) for t in topic_words)
+            }
+        )
+    out: list[str] = [w for w, c in df.most_common(6) if c > 1]
+    for name, c in names.most_common(10):
+        if c > 1 and name.lower() not in out and len(out) < 10:
+            out.append(name)
+    return tuple(out)
+
+
+def _quotes(stories: tuple[Story, ...], by_id: dict[int, StoredArticle]) -> tuple[Quote, ...]:
+    """Up to three quoted statements from the shown stories' articles, not already points."""
+    used = {p.text for s in stories for p in s.points}
+    by_url = {a.url: a for a in by_id.values()}
+    out: list[Quote] = []
+    for s in stories:  # at most one quote per story, three in all
+        found = next(
+            (
+                (sent, src)
+                for art in s.articles
+                if (src := by_url.get(art.url))
+                for sent in summarize.split_sentences(src.text)[:15]
+                if sent not in used
+                and ("“" in sent or '"' in sent)
+                and _SPEECH.search(sent)
+                and 10 <= len(sent.split()) <= 60
+            ),
+            None,
+        )
+        if found:
+            out.append(Quote(found[0], found[1].url, found[1].source))
+        if len(out) >= 3:
+            break
+    return tuple(out)

@@ -1,0 +1,293 @@
+"""The one guarded HTTP client (httpx stays inside this module).
+
+Every request is bounded: a connect timeout, a total deadline, a cap on *decoded* bytes
+enforced while streaming (we decode gzip/deflate ourselves so a small bomb cannot expand
+in one step), a limit on redirects with each hop re-checked, and non-public addresses
+refused unless the configuration allows private networks.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+from .config import HttpConfig
+from .errors import BlockedAddressError, FetchError
+
+if TYPE_CHECKING:
+    import httpx
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_6TO4 = ipaddress.ip_network("2002::/16")
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str  # final URL after redirects
+    status: int
+    content: bytes
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+    not_modified: bool = False
+
+
+def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for globally routable unicast addresses only."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded: ipaddress.IPv4Address | None = ip.ipv4_mapped
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is None and ip in _6TO4:
+            embedded = ipaddress.IPv4Address((int(ip) >> 80) & 0xFFFFFFFF)
+        if embedded is not None:
+            return is_public_address(embedded)
+    if ip.is_multicast or ip.is_unspecified or ip.is_loopback or ip.is_link_local:
+        return False
+    if isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT:
+        return False
+    return bool(ip.is_global)
+
+
+def check_destination(url: str, allow_private: bool) -> None:
+    """Refuse non-http(s) URLs and, unless allowed, hosts resolving to non-public addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(url, f"refused scheme {parts.scheme!r}: only http and https")
+    host = parts.hostname
+    if not host:
+        raise FetchError(url, "URL has no host")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(
+            host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
+        )
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        raise FetchError(url, f"cannot resolve host {host!r}: {exc}") from exc
+    for info in infos:
+        addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not is_public_address(addr):
+            raise BlockedAddressError(
+                url,
+                f"refused: {host} resolves to non-public address {addr} "
+                "(set http.allow_private_networks = true to allow)",
+            )
+
+
+def parse_retry_after(value: str | None, now: float, cap: float) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or HTTP-date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), cap)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, min(when.timestamp() - now, cap))
+
+
+def _inflate(chunks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
+    wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+    d = zlib.decompressobj(wbits)
+    try:
+        for chunk in chunks:
+            data = chunk
+            while data:
+                out = d.decompress(data, 65536)
+                if out:
+                    yield out
+                data = d.unconsumed_tail
+                if d.eof:
+                    return
+        while not d.eof:
+            out = d.decompress(d.unconsumed_tail, 65536)
+            if not out:
+                break
+            yield out
+    except zlib.error as exc:
+        raise ValueError(f"bad {encoding} data: {exc}") from exc
+
+
+def _decode_stream(chunks: Iterable[bytes], content_encoding: str) -> Iterable[bytes]:
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    stream: Iterable[bytes] = chunks
+    for coding in reversed(codings):  # the last one applied is undone first
+        if coding in ("identity",):
+            continue
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise ValueError(f"unsupported Content-Encoding {coding!r}")
+        stream = _inflate(stream, coding)
+    return stream
+
+
+class HttpClient:
+    """A sync httpx client shared by a thread pool (cheaper in CPU than the async client)."""
+
+    def __init__(
+        self,
+        config: HttpConfig,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        import httpx
+
+        self.config = config
+        self._clock = clock
+        self._wall = wall
+        self._client = httpx.Client(
+            follow_redirects=False,
+            timeout=httpx.Timeout(config.timeout_seconds, connect=config.connect_timeout_seconds),
+            headers={"User-Agent": config.user_agent, "Accept-Encoding": "gzip, deflate"},
+            limits=httpx.Limits(
+                max_connections=config.concurrency * 2, max_keepalive_connections=config.concurrency
+            ),
+            trust_env=False,
+        )
+        self._host_locks: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _host_slot(self, url: str) -> threading.BoundedSemaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            slot = self._host_locks.get(host)
+            if slot is None:
+                slot = self._host_locks[host] = threading.BoundedSemaphore(self.config.per_host)
+            return slot
+
+    def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = "*/*",
+    ) -> Response:
+        """GET with every guard; raises FetchError for any failure."""
+        import httpx
+
+        deadline = self._clock() + self.config.timeout_seconds
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        seen: set[str] = set()
+        current = url
+        for _hop in range(self.config.max_redirects + 1):
+            check_destination(current, self.config.allow_private_networks)
+            seen.add(current)
+            try:
+                with (
+                    self._host_slot(current),
+                    self._client.stream("GET", current, headers=headers) as resp,
+                ):
+                    if resp.status_code in (301, 302, 303, 307, 308):
+                        location = resp.headers.get("location")
+                        if not location:
+                            raise FetchError(
+                                current,
+                                f"HTTP {resp.status_code} without Location",
+                                status=resp.status_code,
+                            )
+                        nxt = urljoin(current, location.strip())
+                        if nxt in seen:
+                            raise FetchError(url, f"redirect loop at {nxt}")
+                        current = nxt
+                        continue
+                    if resp.status_code == 304:
+                        return Response(str(resp.url), 304, b"", "", etag, last_modified, True)
+                    if resp.status_code >= 400:
+                        retry = parse_retry_after(
+                            resp.headers.get("retry-after"),
+                            self._wall(),
+                            self.config.max_retry_after_seconds,
+                        )
+                        raise FetchError(
+                            current,
+                            f"HTTP {resp.status_code}",
+                            status=resp.status_code,
+                            retry_after=retry,
+                        )
+                    if resp.status_code != 200:
+                        raise FetchError(
+                            current, f"unexpected HTTP {resp.status_code}", status=resp.status_code
+                        )
+                    body = self._read_bounded(resp, current, deadline)
+                    return Response(
+                        url=str(resp.url),
+                        status=200,
+                        content=body,
+                        content_type=resp.headers.get("content-type", ""),
+                        etag=resp.headers.get("etag"),
+                        last_modified=resp.headers.get("last-modified"),
+                    )
+            except httpx.TimeoutException as exc:
+                raise FetchError(current, f"timed out ({type(exc).__name__})") from exc
+            except httpx.HTTPError as exc:
+                raise FetchError(current, f"network error: {exc or type(exc).__name__}") from exc
+        raise FetchError(url, f"more than {self.config.max_redirects} redirects")
+
+    def _read_bounded(self, resp: httpx.Response, url: str, deadline: float) -> bytes:
+        cap = self.config.max_bytes
+        declared = resp.headers.get("content-length")
+        encoding = resp.headers.get("content-encoding", "")
+        if declared and declared.isdigit() and not encoding and int(declared) > cap:
+            raise FetchError(url, f"body too large: Content-Length {declared} > {cap} bytes")
+        parts: list[bytes] = []
+        total = 0
+        try:
+            for chunk in _decode_stream(resp.iter_raw(), encoding):
+                total += len(chunk)
+                if total > cap:
+                    raise FetchError(url, f"body too large: more than {cap} bytes decoded")
+                if self._clock() > deadline:
+                    raise FetchError(
+                        url,
+                        f"total deadline of {self.config.timeout_seconds:g}s "
+                        "exceeded while reading the body",
+                    )
+                parts.append(chunk)
+        except ValueError as exc:
+            raise FetchError(url, str(exc)) from exc
+        return b"".join(parts)
+
+    def each(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """Run `fn` over items concurrently, yielding results as they complete.
+
+        Threads over one sync client; per-host limits apply inside `get`.
+        """
+        if not items:
+            return
+        workers = max(1, min(self.config.concurrency, len(items)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+            futures = [pool.submit(fn, item) for item in items]
+            for fut in as_completed(futures):
+                yield fut.result()

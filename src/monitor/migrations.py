@@ -1,0 +1,102 @@
+"""Numbered schema migrations, applied in one transaction; `PRAGMA user_version` records them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+_V1 = """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        grp TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        format TEXT NOT NULL DEFAULT '',
+        etag TEXT,
+        last_modified TEXT,
+        last_attempt TEXT,
+        last_success TEXT,
+        last_status TEXT,              -- ok | not-modified | error
+        last_error TEXT,
+        consecutive_errors INTEGER NOT NULL DEFAULT 0,
+        entries_seen INTEGER NOT NULL DEFAULT 0,
+        next_poll TEXT
+    );
+    CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        key TEXT NOT NULL,
+        link TEXT NOT NULL,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        content TEXT NOT NULL,
+        published TEXT,
+        first_seen TEXT NOT NULL,
+        on_topic INTEGER NOT NULL,
+        article_id INTEGER REFERENCES articles(id),
+        UNIQUE (feed_id, key)
+    );
+    CREATE INDEX entries_pending ON entries(on_topic, article_id);
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        canonical_url TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        source TEXT NOT NULL,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        published TEXT NOT NULL,       -- the feed's date, or first-seen when missing/future
+        first_seen TEXT NOT NULL,
+        window_date TEXT NOT NULL,     -- the digest this article belongs to (stored, stable)
+        text TEXT NOT NULL,
+        text_origin TEXT NOT NULL,     -- page | feed
+        fetch_note TEXT NOT NULL DEFAULT '',
+        content_hash TEXT NOT NULL,
+        sketch TEXT NOT NULL,
+        duplicate_of INTEGER REFERENCES articles(id),
+        story_id TEXT REFERENCES stories(id)
+    );
+    CREATE INDEX articles_window ON articles(window_date);
+    CREATE INDEX articles_published ON articles(published);
+    CREATE INDEX articles_hash ON articles(content_hash);
+    CREATE INDEX articles_story ON articles(story_id);
+    CREATE TABLE digests (
+        date TEXT PRIMARY KEY,
+        window_start TEXT NOT NULL,
+        window_end TEXT NOT NULL,
+        built_at TEXT NOT NULL,
+        path TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        articles INTEGER NOT NULL,
+        stories INTEGER NOT NULL
+    );
+    CREATE TABLE digest_points (
+        digest_date TEXT NOT NULL REFERENCES digests(date),
+        story_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        url TEXT NOT NULL,
+        PRIMARY KEY (digest_date, story_id, position)
+    );
+    CREATE INDEX digest_points_story ON digest_points(story_id, digest_date);
+"""
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT the caller's transaction; run statement by statement.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    _run_script(db, _V1)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)

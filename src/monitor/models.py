@@ -1,0 +1,106 @@
+"""Plain frozen dataclasses exchanged between stages and the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class FeedState:
+    id: int
+    url: str
+    name: str
+    group: str
+    etag: str | None
+    last_modified: str | None
+    last_attempt: datetime | None
+    last_success: datetime | None
+    last_status: str | None
+    last_error: str | None
+    consecutive_errors: int
+    entries_seen: int
+    title: str = ""
+    format: str = ""
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    key: str
+    link: str
+    title: str
+    summary: str
+    content: str
+    published: datetime | None
+    on_topic: bool
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """An on-topic entry whose article has not been stored yet."""
+
+    id: int
+    feed_id: int
+    source: str
+    link: str
+    title: str
+    summary: str
+    content: str
+    published: datetime
+    first_seen: datetime
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    entry_ids: tuple[int, ...]
+    canonical_url: str
+    url: str
+    title: str
+    source: str
+    feed_id: int
+    published: datetime
+    first_seen: datetime
+    text: str
+    text_origin: str
+    fetch_note: str
+    content_hash: str
+    sketch: str
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    id: int
+    canonical_url: str
+    url: str
+    title: str
+    source: str
+    feed_id: int
+    published: datetime
+    window_date: date
+    text: str
+    text_origin: str
+    content_hash: str
+    sketch: str
+    duplicate_of: int | None
+    story_id: str | None
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    feed: str
+    url: str
+    status: str  # ok | not-modified | error
+    new_entries: int = 0
+    on_topic: int = 0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PollReport:
+    outcomes: tuple[PollOutcome, ...]
+    new_articles: int
+    duplicates: int
+    pages_fetched: int
+    feed_fallbacks: int
+    seconds: float
+    stories: frozenset[str] = field(default_factory=frozenset)

@@ -1,0 +1,289 @@
+"""One cycle of the monitor.
+
+    poll:   feeds ──► fetch (guarded HTTP, conditional GET) ──► parse (feedparser)
+                  ──► select (topic query on the entry's own text) ──► store entries
+            pending on-topic entries ──► fetch page ──► extract (trafilatura, feed fallback)
+                  ──► dedupe (canonical URL, text hash, MinHash) ──► cluster (stories)
+                  ──► store articles
+    digest: window's articles ──► summarize (sumy) ──► compose ──► render ──► write files
+
+Expected failures (a feed that is down, a page that will not parse) are recorded and the
+cycle goes on; programming errors raise.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from . import cluster, dedupe, extract, feeds, topic
+from .config import Settings
+from .errors import FeedError, FetchError
+from .fetch import HttpClient
+from .models import FeedState, NewArticle, NewEntry, PendingEntry, PollOutcome, PollReport
+from .store import Store
+from .windows import assign_window, latest_ended
+
+log = logging.getLogger("monitor")
+
+Clock = Callable[[], datetime]
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+NEIGHBOURHOOD = timedelta(days=3)  # how far back dedupe and clustering look
+
+
+@dataclass(frozen=True)
+class _FeedResult:
+    state: FeedState
+    parsed: feeds.ParsedFeed | None
+    etag: str | None
+    last_modified: str | None
+    not_modified: bool
+    error: str
+
+
+def _fetch_feed(client: HttpClient, state: FeedState, now: datetime, max_items: int) -> _FeedResult:
+    try:
+        resp = client.get(
+            state.url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
+        )
+        if resp.not_modified:
+            return _FeedResult(state, None, state.etag, state.last_modified, True, "")
+        # The configured URL, not the final one: feedparser resolves relative ids against it,
+        # and entry keys must not change when a feed starts redirecting.
+        parsed = feeds.parse_feed(
+            resp.content,
+            url=state.url,
+            content_type=resp.content_type,
+            now=now,
+            max_items=max_items,
+        )
+        return _FeedResult(state, parsed, resp.etag, resp.last_modified, False, "")
+    except (FetchError, FeedError) as exc:
+        return _FeedResult(state, None, None, None, False, str(exc))
+
+
+def poll(
+    settings: Settings,
+    store: Store,
+    client: HttpClient,
+    clock: Clock,
+    on_feed: Callable[[PollOutcome], None] = lambda o: None,
+) -> PollReport:
+    """Poll every configured feed, then turn pending on-topic entries into articles."""
+    started = time.monotonic()
+    store.sync_feeds(settings.feeds)
+    states = store.feeds([f.url for f in settings.feeds])
+    now = clock()
+    outcomes: list[PollOutcome] = []
+    for res in client.each(
+        lambda st: _fetch_feed(client, st, now, settings.max_items_per_feed), states
+    ):
+        outcome = _record_feed(settings, store, res, clock())
+        outcomes.append(outcome)
+        on_feed(outcome)
+    order = {s.url: i for i, s in enumerate(states)}
+    outcomes.sort(key=lambda o: order.get(o.url, 0))
+    built = _ingest_pending(settings, store, client, clock)
+    return PollReport(
+        outcomes=tuple(outcomes),
+        new_articles=built.new_articles,
+        duplicates=built.duplicates,
+        pages_fetched=built.pages_fetched,
+        feed_fallbacks=built.feed_fallbacks,
+        seconds=time.monotonic() - started,
+        stories=built.stories,
+    )
+
+
+def _record_feed(settings: Settings, store: Store, res: _FeedResult, now: datetime) -> PollOutcome:
+    st = res.state
+    if res.error:
+        store.record_poll_error(st.id, now, res.error)
+        log.warning("feed %s: error: %s", st.name, res.error)
+        return PollOutcome(st.name, st.url, "error", error=res.error)
+    if res.not_modified or res.parsed is None:
+        store.record_poll_success(
+            st.id,
+            now,
+            [],
+            etag=res.etag,
+            last_modified=res.last_modified,
+            title=st.title,
+            format=st.format,
+            not_modified=True,
+        )
+        log.info("feed %s: not modified", st.name)
+        return PollOutcome(st.name, st.url, "not-modified")
+    parsed = res.parsed
+    known = store.known_keys(st.id, [e.key for e in parsed.entries])
+    fresh = [
+        NewEntry(
+            key=e.key,
+            link=e.link,
+            title=e.title,
+            summary=e.summary,
+            content=e.content,
+            published=e.published,
+            # An entry without a link cannot be cited in the digest, so it never becomes an article.
+            on_topic=bool(e.link)
+            and topic.matches(
+                settings.topic.query, topic.entry_text(e.title, e.summary, e.content)
+            ),
+        )
+        for e in parsed.entries
+        if e.key not in known
+    ]
+    inserted = store.record_poll_success(
+        st.id,
+        now,
+        fresh,
+        etag=res.etag,
+        last_modified=res.last_modified,
+        title=parsed.title,
+        format=parsed.format,
+    )
+    on_topic = sum(1 for e in fresh if e.on_topic)
+    log.info(
+        "feed %s: %d entries, %d new, %d on topic", st.name, len(parsed.entries), inserted, on_topic
+    )
+    return PollOutcome(
+        st.name, st.url, "ok", new_entries=inserted, on_topic=on_topic, error=parsed.warning
+    )
+
+
+@dataclass(frozen=True)
+class _Built:
+    new_articles: int
+    duplicates: int
+    pages_fetched: int
+    feed_fallbacks: int
+    stories: frozenset[str]
+
+
+def _article_from_page(client: HttpClient, group: list[PendingEntry], canonical: str) -> NewArticle:
+    """Fetch and extract the page of an entry, falling back to the feed's own text."""
+    first = group[0]
+    feed_text = first.content if len(first.content) > len(first.summary) else first.summary
+    page_text, note = "", ""
+    try:
+        resp = client.get(first.link, accept=PAGE_ACCEPT)
+        ctype = resp.content_type.split(";")[0].strip().lower()
+        if ctype and "html" not in ctype and "xml" not in ctype:
+            note = f"not an HTML page ({ctype})"
+        else:
+            page_text = extract.extract_text(resp.content, resp.url)
+    except FetchError as exc:
+        note = f"page not fetched: {exc}"
+    chosen = extract.choose_text(page_text, feed_text, note)
+    return NewArticle(
+        entry_ids=tuple(e.id for e in group),
+        canonical_url=canonical,
+        url=first.link,
+        title=first.title,
+        source=first.source,
+        feed_id=first.feed_id,
+        published=first.published,
+        first_seen=first.first_seen,
+        text=chosen.text,
+        text_origin=chosen.origin,
+        fetch_note=chosen.note,
+        content_hash=dedupe.content_hash(chosen.text),
+        sketch=dedupe.encode_sketch(dedupe.sketch(chosen.text)),
+    )
+
+
+def _ingest_pending(settings: Settings, store: Store, client: HttpClient, clock: Clock) -> _Built:
+    pending = store.pending_entries()
+    if not pending:
+        return _Built(0, 0, 0, 0, frozenset())
+    groups: dict[str, list[PendingEntry]] = {}
+    for e in sorted(pending, key=lambda e: (e.published, e.id)):
+        groups.setdefault(dedupe.canonical_url(e.link), []).append(e)
+    existing = store.article_ids_by_url(list(groups))
+    store.link_entries(
+        {e.id: existing[url] for url, es in groups.items() if url in existing for e in es}
+    )
+    todo = [(url, es) for url, es in groups.items() if url not in existing]
+    articles = sorted(
+        client.each(lambda item: _article_from_page(client, item[1], item[0]), todo),
+        key=lambda a: (a.published, a.canonical_url),
+    )
+    if not articles:
+        return _Built(0, 0, 0, 0, frozenset())
+    digest = settings.digest
+    built_dates = store.built_dates()
+    lo = articles[0].published - NEIGHBOURHOOD
+    hi = articles[-1].published + NEIGHBOURHOOD
+    neighbours = store.articles_between(lo, hi)
+    candidates: list[tuple[int, str, tuple[int, ...]]] = [
+        (a.id, a.content_hash, dedupe.decode_sketch(a.sketch))
+        for a in neighbours
+        if a.duplicate_of is None and a.content_hash
+    ]
+    # New articles get negative ids until stored; duplicates of one of them name it by URL.
+    batch_url = {-(i + 1): a.canonical_url for i, a in enumerate(articles)}
+    rows: list[tuple[NewArticle, date, int | str | None]] = []
+    originals: list[tuple[int, NewArticle]] = []
+    for i, art in enumerate(articles):
+        dup = (
+            dedupe.find_duplicate(art.content_hash, dedupe.decode_sketch(art.sketch), candidates)
+            if art.text
+            else None
+        )
+        window = assign_window(art.published, built_dates, digest.at, digest.tz)
+        if dup is None:
+            candidates.append((-(i + 1), art.content_hash, dedupe.decode_sketch(art.sketch)))
+            originals.append((-(i + 1), art))
+            rows.append((art, window, None))
+        else:
+            rows.append((art, window, batch_url.get(dup, dup)))
+    assigned = cluster.assign_stories(
+        [
+            cluster.ClusterItem(a.id, a.title, a.text, a.published, a.story_id)
+            for a in neighbours
+            if a.duplicate_of is None and a.story_id
+        ],
+        [
+            cluster.ClusterItem(tmp, a.title, a.text, a.published, seed=a.canonical_url)
+            for tmp, a in originals
+        ],
+    )
+    stories = {a.canonical_url: assigned[tmp] for tmp, a in originals}
+    store.add_articles(rows, stories, clock())
+    return _Built(
+        new_articles=len(originals),
+        duplicates=len(rows) - len(originals),
+        pages_fetched=sum(1 for a in articles if a.text_origin == "page"),
+        feed_fallbacks=sum(1 for a in articles if a.text_origin == "feed"),
+        stories=frozenset(stories.values()),
+    )
+
+
+def build_digest(settings: Settings, store: Store, day: date | None, clock: Clock) -> Path:
+    """Compose, render and write the digest for `day` (default: the latest ended window)."""
+    from . import digest as digest_mod
+    from . import render
+
+    now = clock()
+    day = day or latest_ended(now, settings.digest.at, settings.digest.tz)
+    value = digest_mod.compose(settings, store, day)
+    paths = render.write_digest(value, settings.digest)
+    main = paths[0]
+    store.record_digest(
+        day,
+        (value.window_start, value.window_end),
+        now,
+        str(main),
+        render.content_hash(value),
+        value.totals.articles,
+        [(s.id, i, p.text, p.url) for s in value.stories for i, p in enumerate(s.points)],
+    )
+    return main

@@ -1,0 +1,333 @@
+"""Digest -> Markdown, HTML, JSON, plain text; written atomically.
+
+All feed-supplied text is escaped for the format it lands in, and only http(s) links are
+emitted. Nothing here depends on the time of rendering, so the same digest renders to the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from .config import DigestConfig
+from .digest import Digest, Story
+
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+# Enough to keep feed text inert: no emphasis, links, images, HTML, tables or entities.
+# Parentheses need no escape once brackets are escaped.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~&])")
+
+
+def safe_url(url: str) -> str:
+    """The URL if it is http(s), with characters that could break markup percent-encoded."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    # quote() leaves existing %-escapes alone; parentheses and quotes would end a Markdown
+    # link or an HTML attribute early, so they are encoded too.
+    return quote(url, safe="/:?#[]@!$&*+,;=%~-._")
+
+
+def md(text: str) -> str:
+    """Inline Markdown text: one line, metacharacters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def md_link(label: str, url: str) -> str:
+    u = safe_url(url)
+    return f"[{md(label)}]({u})" if u else md(label)
+
+
+def long_date(d: Any) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def _local(dt: datetime, digest: Digest) -> str:
+    from zoneinfo import ZoneInfo
+
+    loc = dt.astimezone(ZoneInfo(digest.timezone))
+    return f"{loc:%H:%M} {loc.day} {loc:%b}"
+
+
+def utc(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def slug(text: str) -> str:
+    """GitHub-style heading anchor."""
+    text = re.sub(r"[^\w\- ]", "", text.lower(), flags=re.UNICODE)
+    return text.replace(" ", "-")
+
+
+def title_of(digest: Digest) -> str:
+    return f"{digest.topic} — daily breakdown, {long_date(digest.date)}"
+
+
+def intro(digest: Digest) -> str:
+    t = digest.totals
+    window = (
+        f"{_local(digest.window_start, digest)} – {_local(digest.window_end, digest)} "
+        f"({digest.timezone})"
+    )
+    if not t.articles:
+        return (
+            f"No new articles on this topic, {window}. "
+            "The feed health table below shows what was polled."
+        )
+    return (
+        f"Here's a breakdown of {t.articles} new article{'s' * (t.articles != 1)} from "
+        f"{len(t.sources)} source{'s' * (len(t.sources) != 1)}, {window}, organised into "
+        f"{len(digest.stories) + len(digest.more_stories)} "
+        f"stor{'ies' if len(digest.stories) + len(digest.more_stories) != 1 else 'y'}. "
+        "Every point is quoted from the linked article."
+    )
+
+
+def story_meta(story: Story, digest: Digest) -> str:
+    n = len(story.articles)
+    parts = [
+        f"{n} article{'s' * (n != 1)}",
+        f"{len(story.sources)} source{'s' * (len(story.sources) != 1)}",
+    ]
+    if story.status == "new":
+        parts.append("new")
+    else:
+        parts.append(f"developing since {story.since.day} {story.since:%b}")
+    if story.status == "no-new-facts":
+        parts.append("no new facts")
+    return " · ".join(parts)
+
+
+def facts(digest: Digest) -> list[tuple[str, str]]:
+    t = digest.totals
+    rows = [
+        (
+            "Articles",
+            f"{t.articles} new · {t.duplicates} duplicate{'s' * (t.duplicates != 1)} folded",
+        ),
+        (
+            "Sources",
+            f"{len(t.sources)}"
+            + (
+                f" — {', '.join(t.sources[:8])}" + (", …" if len(t.sources) > 8 else "")
+                if t.sources
+                else ""
+            ),
+        ),
+        (
+            "Stories",
+            f"{len(digest.stories) + len(digest.more_stories)} ({t.new_stories} new, "
+            f"{t.developing} developing)",
+        ),
+    ]
+    if digest.most_mentioned:
+        rows.append(("Most mentioned", " · ".join(f"{n} ({c})" for n, c in digest.most_mentioned)))
+    failing = [s.name for s in digest.sources if s.status == "error"]
+    rows.append(
+        (
+            "Feeds",
+            f"{len(digest.sources) - len(failing)} of {len(digest.sources)} "
+            "polled successfully" + (f"; failing: {', '.join(failing)}" if failing else ""),
+        )
+    )
+    return rows
+
+
+def to_markdown(digest: Digest) -> str:
+    out: list[str] = [f"# {md(title_of(digest))}", "", md(intro(digest)), ""]
+    if digest.stories:
+        out += ["## Contents"]
+        for i, s in enumerate(digest.stories, 1):
+            out.append(f"{i}. [{md(s.title)}](#{slug(f'{i}. {s.title}')})")
+        out.append("")
+    out += ["## At a glance", "", "| Fact | Detail |", "|---|---|"]
+    out += [f"| {md(k)} | {md(v)} |" for k, v in facts(digest)]
+    out.append("")
+    for i, s in enumerate(digest.stories, 1):
+        out += [f"## {i}. {md(s.title)}", f"*{md(story_meta(s, digest))}*", ""]
+        if s.points:
+            out += [
+                f"- **{md(p.lead)}** – {md(p.text)} ({md_link(p.source, p.url)})" for p in s.points
+            ]
+        else:
+            out.append("- No new facts since the earlier digests.")
+        out.append("")
+        if s.also:
+            out += [
+                "Also covered by: "
+                + " · ".join(md_link(a.source, a.url) for a in s.articles if a.source in s.also),
+                "",
+            ]
+        copies = [c for a in s.articles for c in a.duplicates]
+        if copies:
+            out += [
+                "Same report also published by: "
+                + " · ".join(md_link(c.source, c.url) for c in copies),
+                "",
+            ]
+    if digest.more_stories:
+        out += ["## More stories", ""]
+        out += [
+            f"- {md_link(s.title, s.articles[0].url)} ({md(story_meta(s, digest))})"
+            for s in digest.more_stories
+        ]
+        out.append("")
+    if digest.quotes:
+        out += ["## What officials said", ""]
+        for q in digest.quotes:
+            out += [f"> {md(q.text)} — quoted in {md_link(q.source, q.url)}", ""]
+    out += ["## Sources and feed health", "", "| Source | Articles | Status |", "|---|---|---|"]
+    for src in digest.sources:
+        status = src.status if src.status != "error" else f"error: {src.error}"
+        out.append(f"| {md_link(src.name, src.url)} | {src.articles} | {md(status)} |")
+    out.append("")
+    if digest.keywords:
+        out += ["Keywords: " + " · ".join(md(k) for k in digest.keywords), ""]
+    return "\n".join(out)
+
+
+def to_json_obj(digest: Digest) -> dict[str, Any]:
+    return {
+        "date": digest.date.isoformat(),
+        "topic": digest.topic,
+        "title": title_of(digest),
+        "timezone": digest.timezone,
+        "window": {"start": utc(digest.window_start), "end": utc(digest.window_end)},
+        "totals": {
+            "articles": digest.totals.articles,
+            "duplicates": digest.totals.duplicates,
+            "sources": len(digest.totals.sources),
+        },
+        "stories": [
+            {
+                "id": s.id,
+                "title": s.title,
+                "status": s.status,
+                "since": s.since.isoformat(),
+                "shown": s in digest.stories,
+                "articles": [
+                    {
+                        "url": safe_url(a.url),
+                        "source": a.source,
+                        "title": a.title,
+                        "published": utc(a.published),
+                        "text_origin": a.text_origin,
+                        "duplicates": [
+                            {"url": safe_url(c.url), "source": c.source} for c in a.duplicates
+                        ],
+                    }
+                    for a in s.articles
+                ],
+                "points": [
+                    {"lead": p.lead, "text": p.text, "url": safe_url(p.url), "source": p.source}
+                    for p in s.points
+                ],
+            }
+            for s in (*digest.stories, *digest.more_stories)
+        ],
+        "quotes": [
+            {"text": q.text, "url": safe_url(q.url), "source": q.source} for q in digest.quotes
+        ],
+        "keywords": list(digest.keywords),
+        "most_mentioned": [{"name": n, "articles": c} for n, c in digest.most_mentioned],
+        "sources": [
+            {
+                "name": s.name,
+                "url": safe_url(s.url),
+                "articles": s.articles,
+                "status": s.status,
+                "error": s.error or None,
+                "last_success": utc(s.last_success) if s.last_success else None,
+                "consecutive_errors": s.consecutive_errors,
+            }
+            for s in digest.sources
+        ],
+    }
+
+
+def to_json(digest: Digest) -> str:
+    return json.dumps(to_json_obj(digest), ensure_ascii=False, indent=2) + "\n"
+
+
+def _env() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("monitor", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["safe_url"] = safe_url
+    env.globals.update(
+        story_meta=story_meta, facts=facts, intro=intro, title_of=title_of, local=_local, utc=utc
+    )
+    return env
+
+
+def to_html(digest: Digest) -> str:
+    return str(_env().get_template("digest.html").render(d=digest, csp=CSP))
+
+
+def to_text(digest: Digest) -> str:
+    """Plain text (the e-mail alternative part)."""
+    lines = [title_of(digest), "", intro(digest), ""]
+    for i, s in enumerate(digest.stories, 1):
+        lines += [f"{i}. {s.title}", f"   {story_meta(s, digest)}"]
+        for p in s.points:
+            lines.append(f"   - {p.lead} – {p.text} [{p.source}: {safe_url(p.url)}]")
+        lines.append("")
+    return "\n".join(line.replace("\r", " ") for line in lines)
+
+
+def content_hash(digest: Digest) -> str:
+    return hashlib.sha256(to_json(digest).encode("utf-8")).hexdigest()
+
+
+def atomic_write(path: Path, data: str) -> None:
+    """Write to a temporary file in the same folder, fsync, rename: never a torn file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def digest_path(config: DigestConfig, digest: Digest, ext: str) -> Path:
+    d = digest.date
+    return config.directory / f"{d:%Y}" / f"{d:%m}" / f"{d.isoformat()}.{ext}"
+
+
+def write_digest(digest: Digest, config: DigestConfig) -> list[Path]:
+    """Write every configured format; the first path returned is the main one."""
+    renderers = {"md": to_markdown, "html": to_html, "json": to_json}
+    paths: list[Path] = []
+    for ext in config.formats:
+        path = digest_path(config, digest, ext)
+        atomic_write(path, renderers[ext](digest))
+        paths.append(path)
+    return paths

@@ -1,0 +1,87 @@
+"""A small HTTP server on 127.0.0.1 that replays captured feeds and pages.
+
+Used by `monitor demo` and by the tests so that the real HTTP path runs without the
+internet. A replay folder holds `feeds/*.xml` (real captures) and optionally `pages/` with
+`index.json` mapping an article URL to an HTML file. Served feeds have their item links
+rewritten to point at this server; a link with no captured page answers 404, so the
+pipeline falls back to the feed's own text, as it does when a publisher is unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote
+
+_LINK = re.compile(rb"(<link>\s*(?:<!\[CDATA\[)?\s*|<link[^>]*\bhref=[\"'])https?://")
+
+
+class ReplayServer:
+    def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.folder = folder
+        index = folder / "pages" / "index.json"
+        self.pages: dict[str, str] = (
+            json.loads(index.read_text(encoding="utf-8")) if index.exists() else {}
+        )
+        self.requests: list[str] = []
+        handler = self._handler()
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://{host}:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def feed_url(self, name: str) -> str:
+        return f"{self.base}/feeds/{name}"
+
+    def feed_names(self) -> list[str]:
+        return sorted(
+            p.name for p in (self.folder / "feeds").iterdir() if p.is_file() and p.suffix == ".xml"
+        )
+
+    def __enter__(self) -> ReplayServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # quiet
+                pass
+
+            def _send(self, status: int, body: bytes, ctype: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                if self.path.startswith("/feeds/"):
+                    name = unquote(self.path[len("/feeds/") :])
+                    path = server.folder / "feeds" / name
+                    if "/" in name or not path.is_file():
+                        return self._send(404, b"no such feed", "text/plain")
+                    body = _LINK.sub(
+                        lambda m: m.group(1) + server.base.encode() + b"/page/", path.read_bytes()
+                    )
+                    return self._send(200, body, "application/xml")
+                if self.path.startswith("/page/"):
+                    original = "https://" + self.path[len("/page/") :]
+                    for candidate in (original, original.replace("https://", "http://", 1)):
+                        page_name = server.pages.get(candidate)
+                        if page_name:
+                            page = server.folder / "pages" / page_name
+                            return self._send(200, page.read_bytes(), "text/html; charset=utf-8")
+                    return self._send(404, b"page not captured", "text/plain")
+                return self._send(404, b"not found", "text/plain")
+
+        return Handler

@@ -1,0 +1,452 @@
+"""The SQLite database. All SQL of the project lives here.
+
+Times are stored as UTC ISO-8601 strings ending in 'Z'; dates as YYYY-MM-DD.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from .config import FeedConfig
+from .errors import StorageError
+from .migrations import MIGRATIONS, SCHEMA_VERSION
+from .models import FeedState, NewArticle, NewEntry, PendingEntry, StoredArticle
+
+
+def iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _opt_dt(text: str | None) -> datetime | None:
+    return parse_iso(text) if text else None
+
+
+class Store:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(
+                str(path), isolation_level=None, timeout=10.0, check_same_thread=False
+            )
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA busy_timeout = 10000")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StorageError(f"{path}: cannot switch the database to WAL mode ({mode})")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from exc
+        store = cls(db, path)
+        store._migrate()
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        try:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"{self.path}: database schema version {version} is newer than this "
+                    f"monitor understands ({SCHEMA_VERSION}); upgrade monitor"
+                )
+            if version == SCHEMA_VERSION:
+                return
+            with self.transaction():
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                for number in range(version, SCHEMA_VERSION):
+                    MIGRATIONS[number](self.db)
+                    self.db.execute(f"PRAGMA user_version = {number + 1}")
+                problems = self.db.execute("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise StorageError(f"{self.path}: foreign key check failed after migration")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot migrate database {self.path}: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back whole on any error."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"database {self.path} is busy or locked: {exc}") from exc
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self.db.execute("ROLLBACK")
+                raise StorageError(f"cannot commit to {self.path}: {exc}") from exc
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"database query failed: {exc}") from exc
+
+    # -- feeds ------------------------------------------------------------------------------
+
+    def sync_feeds(self, feeds: Iterable[FeedConfig]) -> None:
+        """Make the feeds table hold every configured feed (history of removed ones is kept)."""
+        with self.transaction() as db:
+            for f in feeds:
+                db.execute(
+                    "INSERT INTO feeds (url, name, grp) VALUES (?, ?, ?) "
+                    "ON CONFLICT(url) DO UPDATE SET name = excluded.name, grp = excluded.grp",
+                    (f.url, f.name, f.group),
+                )
+
+    def feeds(self, urls: Sequence[str] | None = None) -> list[FeedState]:
+        rows = self._all("SELECT * FROM feeds ORDER BY id")
+        states = [
+            FeedState(
+                id=r["id"],
+                url=r["url"],
+                name=r["name"],
+                group=r["grp"],
+                etag=r["etag"],
+                last_modified=r["last_modified"],
+                last_attempt=_opt_dt(r["last_attempt"]),
+                last_success=_opt_dt(r["last_success"]),
+                last_status=r["last_status"],
+                last_error=r["last_error"],
+                consecutive_errors=r["consecutive_errors"],
+                entries_seen=r["entries_seen"],
+                title=r["title"],
+                format=r["format"],
+            )
+            for r in rows
+        ]
+        if urls is None:
+            return states
+        by_url = {s.url: s for s in states}
+        return [by_url[u] for u in urls if u in by_url]
+
+    def known_keys(self, feed_id: int, keys: Sequence[str]) -> set[str]:
+        known: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            known.update(
+                r[0]
+                for r in self._all(
+                    f"SELECT key FROM entries WHERE feed_id = ? AND key IN ({marks})",
+                    [feed_id, *chunk],
+                )
+            )
+        return known
+
+    def record_poll_success(
+        self,
+        feed_id: int,
+        now: datetime,
+        entries: Sequence[NewEntry],
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        title: str,
+        format: str,
+        not_modified: bool = False,
+    ) -> int:
+        """Commit the feed's new entries, then advance its validators and health."""
+        stamp = iso(now)
+        inserted = 0
+        with self.transaction() as db:
+            for e in entries:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO entries (feed_id, key, link, title, summary, content, "
+                    "published, first_seen, on_topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        feed_id,
+                        e.key,
+                        e.link,
+                        e.title,
+                        e.summary,
+                        e.content,
+                        iso(e.published) if e.published else None,
+                        stamp,
+                        int(e.on_topic),
+                    ),
+                )
+                inserted += cur.rowcount
+            if not_modified:
+                db.execute(
+                    "UPDATE feeds SET last_attempt = ?, last_success = ?, "
+                    "last_status = 'not-modified', last_error = NULL, consecutive_errors = 0 "
+                    "WHERE id = ?",
+                    (stamp, stamp, feed_id),
+                )
+            else:
+                db.execute(
+                    "UPDATE feeds SET last_attempt = ?, last_success = ?, last_status = 'ok', "
+                    "last_error = NULL, consecutive_errors = 0, etag = ?, last_modified = ?, "
+                    "title = ?, format = ?, entries_seen = entries_seen + ? WHERE id = ?",
+                    (stamp, stamp, etag, last_modified, title, format, inserted, feed_id),
+                )
+        return inserted
+
+    def record_poll_error(self, feed_id: int, now: datetime, error: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE feeds SET last_attempt = ?, last_status = 'error', last_error = ?, "
+                "consecutive_errors = consecutive_errors + 1 WHERE id = ?",
+                (iso(now), error[:1000], feed_id),
+            )
+
+    # -- entries and articles ---------------------------------------------------------------
+
+    def pending_entries(self) -> list[PendingEntry]:
+        rows = self._all(
+            "SELECT e.*, f.name AS source FROM entries e JOIN feeds f ON f.id = e.feed_id "
+            "WHERE e.on_topic = 1 AND e.article_id IS NULL ORDER BY e.id"
+        )
+        return [
+            PendingEntry(
+                id=r["id"],
+                feed_id=r["feed_id"],
+                source=r["source"],
+                link=r["link"],
+                title=r["title"],
+                summary=r["summary"],
+                content=r["content"],
+                published=parse_iso(r["published"] or r["first_seen"]),
+                first_seen=parse_iso(r["first_seen"]),
+            )
+            for r in rows
+        ]
+
+    def article_ids_by_url(self, canonical_urls: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in range(0, len(canonical_urls), 500):
+            chunk = list(canonical_urls[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self._all(
+                f"SELECT id, canonical_url FROM articles WHERE canonical_url IN ({marks})", chunk
+            ):
+                out[r["canonical_url"]] = r["id"]
+        return out
+
+    def built_dates(self) -> set[date]:
+        return {date.fromisoformat(r[0]) for r in self._all("SELECT date FROM digests")}
+
+    def _article(self, r: sqlite3.Row) -> StoredArticle:
+        return StoredArticle(
+            id=r["id"],
+            canonical_url=r["canonical_url"],
+            url=r["url"],
+            title=r["title"],
+            source=r["source"],
+            feed_id=r["feed_id"],
+            published=parse_iso(r["published"]),
+            window_date=date.fromisoformat(r["window_date"]),
+            text=r["text"],
+            text_origin=r["text_origin"],
+            content_hash=r["content_hash"],
+            sketch=r["sketch"],
+            duplicate_of=r["duplicate_of"],
+            story_id=r["story_id"],
+        )
+
+    def articles_between(self, start: datetime, end: datetime) -> list[StoredArticle]:
+        """Articles published in [start, end), oldest first."""
+        rows = self._all(
+            "SELECT * FROM articles WHERE published >= ? AND published < ? ORDER BY published, id",
+            (iso(start), iso(end)),
+        )
+        return [self._article(r) for r in rows]
+
+    def articles_in_window(self, day: date) -> list[StoredArticle]:
+        rows = self._all(
+            "SELECT * FROM articles WHERE window_date = ? ORDER BY published, id",
+            (day.isoformat(),),
+        )
+        return [self._article(r) for r in rows]
+
+    def link_entries(self, links: dict[int, int]) -> None:
+        """entry id -> existing article id (another outlet's copy of a stored article)."""
+        if not links:
+            return
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE entries SET article_id = ? WHERE id = ?", [(a, e) for e, a in links.items()]
+            )
+
+    def add_articles(
+        self,
+        articles: Sequence[tuple[NewArticle, date, int | str | None]],
+        stories: dict[str, str],
+        now: datetime,
+    ) -> list[int]:
+        """Insert articles (with window, duplicate-of, story) and their stories; one commit.
+
+        `stories` maps canonical URL -> story id for the articles that are not duplicates;
+        a duplicate-of given as a string is the canonical URL of an earlier row of the batch.
+        """
+        ids: list[int] = []
+        by_url: dict[str, int] = {}
+        stamp = iso(now)
+        with self.transaction() as db:
+            for art, window, dup in articles:
+                dup_of = by_url[dup] if isinstance(dup, str) else dup
+                sid = stories.get(art.canonical_url)
+                if sid is not None:
+                    db.execute(
+                        "INSERT INTO stories (id, first_seen, last_seen) VALUES (?, ?, ?) "
+                        "ON CONFLICT(id) DO UPDATE SET "
+                        "first_seen = min(first_seen, excluded.first_seen), "
+                        "last_seen = max(last_seen, excluded.last_seen)",
+                        (sid, iso(art.published), iso(art.published)),
+                    )
+                cur = db.execute(
+                    "INSERT INTO articles (canonical_url, url, title, source, feed_id, published, "
+                    "first_seen, window_date, text, text_origin, fetch_note, content_hash, sketch, "
+                    "duplicate_of, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        art.canonical_url,
+                        art.url,
+                        art.title,
+                        art.source,
+                        art.feed_id,
+                        iso(art.published),
+                        stamp,
+                        window.isoformat(),
+                        art.text,
+                        art.text_origin,
+                        art.fetch_note,
+                        art.content_hash,
+                        art.sketch,
+                        dup_of,
+                        sid,
+                    ),
+                )
+                aid = int(cur.lastrowid or 0)
+                ids.append(aid)
+                by_url[art.canonical_url] = aid
+                db.executemany(
+                    "UPDATE entries SET article_id = ? WHERE id = ?",
+                    [(aid, e) for e in art.entry_ids],
+                )
+        return ids
+
+    def story_first_windows(self, story_ids: Sequence[str]) -> dict[str, date]:
+        out: dict[str, date] = {}
+        for sid in story_ids:
+            r = self._all("SELECT min(window_date) FROM articles WHERE story_id = ?", (sid,))
+            if r and r[0][0]:
+                out[sid] = date.fromisoformat(r[0][0])
+        return out
+
+    def entry_sources(self, article_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+        """article id -> [(source name, link)] of every feed entry that points at it."""
+        out: dict[int, list[tuple[str, str]]] = {}
+        for aid in article_ids:
+            rows = self._all(
+                "SELECT DISTINCT f.name, e.link FROM entries e JOIN feeds f ON f.id = e.feed_id "
+                "WHERE e.article_id = ? ORDER BY e.id",
+                (aid,),
+            )
+            out[aid] = [(r[0], r[1]) for r in rows]
+        return out
+
+    def window_counts_by_feed(self, day: date) -> dict[int, int]:
+        rows = self._all(
+            "SELECT feed_id, count(*) FROM articles WHERE window_date = ? GROUP BY feed_id",
+            (day.isoformat(),),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    # -- digests ----------------------------------------------------------------------------
+
+    def published_points(self, story_ids: Sequence[str], before: date) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {sid: [] for sid in story_ids}
+        for sid in story_ids:
+            rows = self._all(
+                "SELECT text FROM digest_points WHERE story_id = ? AND "
+                "digest_date < ? ORDER BY digest_date, position",
+                (sid, before.isoformat()),
+            )
+            out[sid] = [r[0] for r in rows]
+        return out
+
+    def record_digest(
+        self,
+        day: date,
+        window: tuple[datetime, datetime],
+        now: datetime,
+        path: str,
+        content_hash: str,
+        articles: int,
+        points: Sequence[tuple[str, int, str, str]],
+    ) -> None:
+        """Record a built digest and its points (story, position, text, url), replacing any."""
+        with self.transaction() as db:
+            d = day.isoformat()
+            db.execute("DELETE FROM digest_points WHERE digest_date = ?", (d,))
+            db.execute(
+                "INSERT INTO digests (date, window_start, window_end, built_at, path, "
+                "content_hash, articles, stories) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(date) DO UPDATE SET built_at = excluded.built_at, "
+                "path = excluded.path, content_hash = excluded.content_hash, "
+                "articles = excluded.articles, stories = excluded.stories",
+                (
+                    d,
+                    iso(window[0]),
+                    iso(window[1]),
+                    iso(now),
+                    path,
+                    content_hash,
+                    articles,
+                    len({p[0] for p in points}),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO digest_points (digest_date, story_id, position, text, url)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(d, *p) for p in points],
+            )
+
+    def counts(self) -> dict[str, int]:
+        q = {
+            "feeds": "SELECT count(*) FROM feeds",
+            "entries": "SELECT count(*) FROM entries",
+            "articles": "SELECT count(*) FROM articles WHERE duplicate_of IS NULL",
+            "duplicates": "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL",
+            "stories": "SELECT count(*) FROM stories",
+            "digests": "SELECT count(*) FROM digests",
+        }
+        return {k: int(self._all(sql)[0][0]) for k, sql in q.items()}
+
+    def busiest_window(self) -> date | None:
+        """The window holding most articles (the demo shows that day)."""
+        rows = self._all(
+            "SELECT window_date, count(*) AS n FROM articles "
+            "WHERE duplicate_of IS NULL GROUP BY window_date "
+            "ORDER BY n DESC, window_date DESC LIMIT 1"
+        )
+        return date.fromisoformat(rows[0][0]) if rows else None

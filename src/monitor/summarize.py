@@ -1,0 +1,206 @@
+"""Choosing a story's key sentences (sumy stays inside this module).
+
+Sentences are cut from the stored text by character offsets (syntok, which needs no
+downloaded model), so every point is a verbatim substring of its article. sumy's LexRank
+ranks them; its cost is quadratic in sentences, so each story's candidates are bounded.
+Points already published for the story in earlier digests are skipped (novelty).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .text import STOPWORDS
+from .topic import words
+
+MAX_CANDIDATES = 120  # bounds LexRank's quadratic cost per story
+SENTENCES_PER_ARTICLE = 12  # news puts the news first
+MIN_WORDS, MAX_WORDS = 8, 70
+SAME_POINT = 0.6  # word-set Jaccard at which two sentences say the same thing
+
+_BOILERPLATE = re.compile(
+    r"(sign up|newsletter|subscribe|cookie|all rights reserved|click here|read more|"
+    r"follow us|copyright|\bphoto\b:|getty images|terms of use|privacy policy|"
+    r"this story has been|this article was|contributed to this report|live updates)",
+    re.IGNORECASE,
+)
+_SPLIT_PHRASE = re.compile(r"[,;:()\"“”‘’—–?!]|\s-\s|\.\s")
+
+
+@dataclass(frozen=True)
+class SourceText:
+    article_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    article_id: int
+    text: str  # verbatim slice of the article's text
+    position: int  # index of the sentence in its article
+
+
+@dataclass(frozen=True)
+class Pick:
+    sentence: Sentence
+    lead: str  # verbatim slice of the sentence
+    score: float
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences as exact slices of `text`."""
+    from syntok import segmenter
+
+    out: list[str] = []
+    for paragraph in segmenter.analyze(text):
+        for sentence in paragraph:
+            tokens = list(sentence)
+            if not tokens:
+                continue
+            start = tokens[0].offset
+            end = tokens[-1].offset + len(tokens[-1].value)
+            piece = text[start:end].strip()
+            if piece:
+                out.append(piece)
+    return out
+
+
+def _usable(s: str) -> bool:
+    n = len(s.split())
+    if n < MIN_WORDS or n > MAX_WORDS or _BOILERPLATE.search(s):
+        return False
+    if s.endswith("?") or s[-1] not in ".!\"”’'":
+        return False
+    return s[0].isupper() or s[0] in "\"“‘'"
+
+
+def candidates(sources: Sequence[SourceText]) -> list[Sentence]:
+    """Usable sentences from the opening of each article, bounded per story."""
+    per_article = [
+        [
+            Sentence(src.article_id, s, i)
+            for i, s in enumerate(split_sentences(src.text))
+            if _usable(s)
+        ][:SENTENCES_PER_ARTICLE]
+        for src in sources
+    ]
+    out: list[Sentence] = []
+    # round-robin so that one long article cannot crowd out the others
+    depth = 0
+    while len(out) < MAX_CANDIDATES and any(depth < len(a) for a in per_article):
+        for a in per_article:
+            if depth < len(a) and len(out) < MAX_CANDIDATES:
+                out.append(a[depth])
+        depth += 1
+    return out
+
+
+class _Tokenizer:
+    """The tokenizer interface sumy expects, without NLTK's downloadable data."""
+
+    language = "english"
+
+    def to_sentences(self, paragraph: str) -> list[str]:
+        return split_sentences(paragraph)
+
+    def to_words(self, sentence: str) -> list[str]:
+        return [w for w in words(sentence) if not w.isdigit()]
+
+
+def _rank(sentences: list[Sentence]) -> list[float]:
+    """LexRank centrality of each sentence (sumy), in input order."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
+    from sumy.models.dom import Sentence as SumySentence
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.utils import get_stop_words
+
+    if len(sentences) == 1:
+        return [1.0]
+    tok = _Tokenizer()
+    sumy_sents = [SumySentence(s.text, tok) for s in sentences]
+    doc = ObjectDocumentModel([Paragraph(sumy_sents)])
+
+    class _Ranked(LexRankSummarizer):  # type: ignore[misc]
+        @staticmethod
+        def _get_best_sentences(
+            sents: Any, count: Any, rating: Any, *args: Any, **kwargs: Any
+        ) -> Any:
+            return [rating[s] for s in sents]
+
+    import numpy
+
+    summarizer = _Ranked(Stemmer("english"))
+    summarizer.stop_words = get_stop_words("english")
+    # A story whose sentences share no words gives a zero matrix: sumy divides by zero.
+    with numpy.errstate(all="ignore"):
+        scores = summarizer(doc, len(sumy_sents))
+    return [float(x) if math.isfinite(float(x)) else 0.0 for x in scores]
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(w for w in words(text) if w not in STOPWORDS)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def lead_phrase(sentence: str, weights: Counter[str]) -> str:
+    """A key phrase of 2-5 words taken verbatim from the sentence."""
+    best: tuple[float, int, str] | None = None
+    for m in re.finditer(r"[^,;:()\"“”‘’—–?!]+", sentence):
+        segment = m.group(0)
+        toks = list(re.finditer(r"[\w'’.-]+", segment))
+        for i in range(len(toks)):
+            for j in range(i + 1, min(i + 5, len(toks))):
+                first, last = toks[i].group(0), toks[j].group(0)
+                fl, ll = first.lower().strip(".'’"), last.lower().strip(".'’")
+                if fl in STOPWORDS or ll in STOPWORDS or not fl[:1].isalnum():
+                    continue
+                span = segment[toks[i].start() : toks[j].end()].rstrip(".")
+                raw = sum(weights.get(w, 0) for w in words(span) if w not in STOPWORDS)
+                score = raw / (1 + 0.15 * (j - i))
+                key = (score, -(m.start() + toks[i].start()), span)
+                if best is None or key[:2] > best[:2]:
+                    best = key
+    phrase = best[2] if best and best[0] > 0 else " ".join(sentence.split()[:4]).rstrip(",.;:")
+    # The words are the sentence's own; only the first letter is raised, as a heading.
+    return phrase[:1].upper() + phrase[1:]
+
+
+def summarize_story(
+    sources: Sequence[SourceText], count: int, published: Iterable[str] = ()
+) -> list[Pick]:
+    """Up to `count` novel, distinct key sentences of a story, best first."""
+    cands = candidates(sources)
+    if not cands:
+        return []
+    scores = _rank(cands)
+    order = sorted(range(len(cands)), key=lambda i: (-round(scores[i], 9), cands[i].position, i))
+    seen = [_wordset(p) for p in published]
+    weights: Counter[str] = Counter()
+    for src in sources:
+        weights.update(w for w in set(words(src.text)) if w not in STOPWORDS and len(w) > 2)
+    picks: list[Pick] = []
+    per_article: Counter[int] = Counter()
+    for i in order:
+        s = cands[i]
+        ws = _wordset(s.text)
+        if any(_jaccard(ws, other) >= SAME_POINT for other in seen):
+            continue
+        if per_article[s.article_id] >= 2 and len(sources) > 1:
+            continue
+        seen.append(ws)
+        per_article[s.article_id] += 1
+        picks.append(Pick(s, lead_phrase(s.text, weights), scores[i]))
+        if len(picks) >= count:
+            break
+    return picks

@@ -1,0 +1,251 @@
+"""The topic query: does an entry belong to the topic?
+
+Grammar (operators are upper-case words; everything else is a search term):
+
+    query   := or_expr
+    or_expr := and_expr ("OR" and_expr)*
+    and_expr:= not_expr (["AND"] not_expr)*      # juxtaposition means AND
+    not_expr:= "NOT" not_expr | atom
+    atom    := "(" or_expr ")" | '"exact phrase"' | word | prefix*
+
+AND binds tighter than OR. Matching ignores case and diacritics and works on whole
+words: `talks` does not match `stalks`; `negotiat*` matches `negotiations`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import QueryError
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|([^\s()"]+))')
+
+
+def normalize(text: str) -> str:
+    """Case- and diacritic-insensitive form used on both sides of a match."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.casefold()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(normalize(text))
+
+
+@dataclass(frozen=True)
+class Term:
+    word: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class Phrase:
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Node
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+Node = Term | Phrase | Not | And | Or
+
+
+def _term(raw: str) -> Term | Phrase:
+    prefix = raw.endswith("*")
+    parts = words(raw.rstrip("*"))
+    if not parts:
+        raise QueryError(f"search term {raw!r} has no letters or digits")
+    if len(parts) == 1:
+        return Term(parts[0], prefix)
+    # "russia-ukraine" is written as one term but text splits it into words: match a phrase.
+    terms = (*(Term(p) for p in parts[:-1]), Term(parts[-1], prefix))
+    return Phrase(terms)
+
+
+def _tokenize(query: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    query = query.rstrip()
+    while pos < len(query):
+        m = _TOKEN.match(query, pos)
+        if not m or m.end() == pos:
+            raise QueryError(f"unbalanced quote at position {pos + 1}")
+        pos = m.end()
+        if m.group(1):
+            tokens.append(("(", "("))
+        elif m.group(2):
+            tokens.append((")", ")"))
+        elif m.group(3) is not None:
+            tokens.append(("phrase", m.group(3)))
+        else:
+            word = m.group(4)
+            tokens.append((word, word) if word in ("AND", "OR", "NOT") else ("word", word))
+    if query.count('"') % 2:
+        raise QueryError("unbalanced quote")
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.i = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i][0] if self.i < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def or_expr(self) -> Node:
+        children = [self.and_expr()]
+        while self.peek() == "OR":
+            self.take()
+            children.append(self.and_expr())
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def and_expr(self) -> Node:
+        children = [self.not_expr()]
+        while self.peek() in ("AND", "NOT", "(", "phrase", "word"):
+            if self.peek() == "AND":
+                self.take()
+            children.append(self.not_expr())
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def not_expr(self) -> Node:
+        if self.peek() == "NOT":
+            self.take()
+            return Not(self.not_expr())
+        return self.atom()
+
+    def atom(self) -> Node:
+        kind = self.peek()
+        if kind is None:
+            raise QueryError("the query ends where a term was expected")
+        kind, value = self.take()
+        if kind == "(":
+            node = self.or_expr()
+            if self.peek() != ")":
+                raise QueryError("missing closing parenthesis")
+            self.take()
+            return node
+        if kind == "phrase":
+            parts = [_term(w) for w in value.split()]
+            flat: list[Term] = []
+            for p in parts:
+                flat.extend(p.terms if isinstance(p, Phrase) else (p,))
+            if not flat:
+                raise QueryError('empty phrase ""')
+            return flat[0] if len(flat) == 1 else Phrase(tuple(flat))
+        if kind == "word":
+            return _term(value)
+        raise QueryError(f"unexpected {value!r}")
+
+
+@lru_cache(maxsize=32)
+def parse_query(query: str) -> Node:
+    tokens = _tokenize(query)
+    if not tokens:
+        raise QueryError("the query is empty")
+    parser = _Parser(tokens)
+    node = parser.or_expr()
+    if parser.peek() is not None:
+        raise QueryError(f"unexpected {parser.tokens[parser.i][1]!r}")
+    return node
+
+
+class _Text:
+    """A document prepared once for many term look-ups."""
+
+    def __init__(self, text: str) -> None:
+        self.seq = words(text)
+        self.set = frozenset(self.seq)
+        self.sorted = sorted(self.set)
+
+    def has(self, t: Term) -> bool:
+        if not t.prefix:
+            return t.word in self.set
+        import bisect
+
+        i = bisect.bisect_left(self.sorted, t.word)
+        return i < len(self.sorted) and self.sorted[i].startswith(t.word)
+
+    def word_matches(self, t: Term, w: str) -> bool:
+        return w.startswith(t.word) if t.prefix else w == t.word
+
+    def has_phrase(self, p: Phrase) -> bool:
+        if not all(self.has(t) for t in p.terms):
+            return False
+        n = len(p.terms)
+        seq = self.seq
+        for i in range(len(seq) - n + 1):
+            if all(self.word_matches(t, seq[i + k]) for k, t in enumerate(p.terms)):
+                return True
+        return False
+
+
+def _eval(node: Node, doc: _Text) -> bool:
+    if isinstance(node, Term):
+        return doc.has(node)
+    if isinstance(node, Phrase):
+        return doc.has_phrase(node)
+    if isinstance(node, Not):
+        return not _eval(node.child, doc)
+    if isinstance(node, And):
+        return all(_eval(c, doc) for c in node.children)
+    return any(_eval(c, doc) for c in node.children)
+
+
+LEAD_WORDS = 120
+
+
+def entry_text(title: str, summary: str, content: str) -> str:
+    """What the query is matched against: the title, the summary and the lead of the body.
+
+    A long feed body (a 5,000-word feature) mentions almost everything somewhere; whether an
+    item is *about* the topic shows in its title and opening.
+    """
+    lead = " ".join(content.split()[:LEAD_WORDS])
+    return f"{title}\n{summary}\n{lead}"
+
+
+def matches(query: str, text: str) -> bool:
+    """True when `text` satisfies the topic query."""
+    return _eval(parse_query(query), _Text(text))
+
+
+def query_terms(query: str) -> list[str]:
+    """The positive words of a query (for highlighting and keyword weighting)."""
+    out: list[str] = []
+
+    def walk(node: Node, negated: bool) -> None:
+        if isinstance(node, Term):
+            if not negated:
+                out.append(node.word)
+        elif isinstance(node, Phrase):
+            for t in node.terms:
+                walk(t, negated)
+        elif isinstance(node, Not):
+            walk(node.child, not negated)
+        else:
+            for c in node.children:
+                walk(c, negated)
+
+    walk(parse_query(query), False)
+    return out

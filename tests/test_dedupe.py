@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from monitor.dedupe import canonical_url, content_hash, find_duplicate, similarity, sketch
+from monitor.extract import extract_text
+
+REPLAY = Path(__file__).parent / "data" / "replay" / "pages"
+
+
+def test_canonical_url_removes_tracking_fragments_amp_and_mobile() -> None:
+    base = "https://example.org/world/story-1"
+    for variant in (
+        "https://www.example.org/world/story-1",
+        "http://example.org/world/story-1/",
+        "https://example.org/world/story-1?utm_source=rss&utm_medium=feed",
+        "https://m.example.org/world/story-1#comments",
+        "https://example.org/world/story-1/amp",
+        "https://amp.example.org/world/story-1?at_medium=RSS&at_campaign=rss",
+        "https://EXAMPLE.org:443/world/story-1",
+    ):
+        assert canonical_url(variant) == base, variant
+    # a real parameter is kept (and sorted), so different articles stay different
+    assert canonical_url("https://example.org/a?id=2&b=1") == "https://example.org/a?b=1&id=2"
+    assert canonical_url("https://example.org/a?id=2") != canonical_url(
+        "https://example.org/a?id=3"
+    )
+
+
+def test_wire_copy_under_another_template_is_a_near_duplicate() -> None:
+    original = extract_text(
+        (REPLAY / "whitehouse_2025-11-23-readout-of-peace-talks-in-geneva.html").read_bytes(),
+        "https://www.whitehouse.gov/x",
+    )
+    copy = extract_text(
+        (REPLAY / "wire_copy_readout.html").read_bytes(), "https://wire.example.org/x"
+    )
+    other = extract_text(
+        (
+            REPLAY / "whitehouse_2025-11-23-joint-statement-on-united-states-ukraine-meeting.html"
+        ).read_bytes(),
+        "https://www.whitehouse.gov/y",
+    )
+    a, b, c = sketch(original), sketch(copy), sketch(other)
+    assert similarity(a, b) >= 0.6
+    assert similarity(a, c) < 0.3
+    candidates = [(1, content_hash(original), a), (2, content_hash(other), c)]
+    assert find_duplicate(content_hash(copy), b, candidates) == 1
+    assert find_duplicate(content_hash(other), c, [(1, content_hash(original), a)]) is None
+
+
+def test_exact_hash_ignores_case_and_spacing() -> None:
+    assert content_hash("Peace  talks\nresume.") == content_hash("peace talks resume")
+    assert sketch("too short to sketch") == ()

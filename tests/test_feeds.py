@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import FeedError
+from monitor.feeds import neutralize_xml, parse_feed
+
+DATA = Path(__file__).parent / "data"
+NOW = datetime(2026, 2, 18, 12, 0, tzinfo=UTC)
+
+
+def parse(name: str, folder: str = "feeds") -> object:
+    path = DATA / folder / name
+    return parse_feed(path.read_bytes(), url="https://example.org/feed", now=NOW)
+
+
+def test_rss2_entries_have_keys_links_and_utc_dates() -> None:
+    feed = parse_feed(
+        (DATA / "replay/feeds/bbc_world_2026-02-18.rss.xml").read_bytes(),
+        url="https://feeds.bbci.co.uk/news/world/rss.xml",
+        now=NOW,
+    )
+    assert feed.format == "rss20"
+    assert len(feed.entries) == 33
+    geneva = [e for e in feed.entries if "Geneva" in e.title and "Ukraine" in e.title]
+    assert geneva and geneva[0].link.startswith("https://www.bbc.com/")
+    assert geneva[0].published == datetime(2026, 2, 17, 20, 5, 13, tzinfo=UTC)
+    assert all(e.key for e in feed.entries)
+
+
+def test_rss1_rdf_and_atom_and_rss091() -> None:
+    assert parse("science_twis.rdf.xml").format == "rss10"  # type: ignore[attr-defined]
+    atom = parse_feed(
+        (DATA / "feeds/heise_developer.atom.xml").read_bytes(),
+        url="https://www.heise.de/developer/rss/news-atom.xml",
+        now=NOW,
+    )
+    assert atom.format == "atom10" and len(atom.entries) == 15
+    rss091 = parse_feed(
+        (DATA / "feeds/tjrs_rss091_latin1.xml").read_bytes(), url="https://example.org/", now=NOW
+    )
+    assert rss091.format == "rss091u" and len(rss091.entries) == 1
+    assert "\ufffd" not in rss091.entries[0].title + rss091.entries[0].summary
+
+
+def test_latin1_without_declaration_is_decoded() -> None:
+    feed = parse_feed(
+        (DATA / "feeds/uol_noticias_latin1_nodecl.rss.xml").read_bytes(),
+        url="https://example.org/",
+        now=NOW,
+    )
+    assert len(feed.entries) == 15
+    text = " ".join(e.title for e in feed.entries)
+    assert "\ufffd" not in text
+    assert any(ch in text for ch in "ãçéíóõ")
+
+
+def test_wrong_declared_encoding_is_survivable() -> None:
+    feed = parse_feed(
+        (DATA / "feeds/ffp_utf16_declared.xml").read_bytes(), url="https://example.org/", now=NOW
+    )
+    assert len(feed.entries) == 1
+    assert feed.warning == ""
+
+
+@pytest.mark.parametrize(
+    "name", ["ffp_malformed_rss_namespaced.xml", "reuters_mostread_2020_MALFORMED.rss.xml"]
+)
+def test_broken_feeds_raise(name: str) -> None:
+    with pytest.raises(FeedError):
+        parse_feed((DATA / "feeds" / name).read_bytes(), url="https://example.org/", now=NOW)
+
+
+def test_html_page_and_empty_body_are_errors() -> None:
+    with pytest.raises(FeedError, match="HTML"):
+        parse_feed(
+            b"<!DOCTYPE html><html><body><p>Hello</p></body></html>",
+            url="https://example.org/",
+            now=NOW,
+        )
+    with pytest.raises(FeedError, match="empty"):
+        parse_feed(b"  ", url="https://example.org/", now=NOW)
+
+
+def test_duplicate_ids_missing_fields_future_dates_and_bad_links() -> None:
+    xml = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+    <item><guid>same</guid><title>First</title><link>https://a.example.org/1</link>
+      <pubDate>Tue, 17 Feb 2026 10:00:00 +0100</pubDate></item>
+    <item><guid>same</guid><title>Second with same id</title><link>https://a.example.org/2</link></item>
+    <item><title>No id, no date</title><link>https://a.example.org/3</link></item>
+    <item><title>Future</title><link>https://a.example.org/4</link>
+      <pubDate>Sat, 01 Jan 2050 00:00:00 GMT</pubDate></item>
+    <item><title>&lt;img src=x onerror=alert(1)&gt;Script link</title>
+      <link>javascript:alert(1)</link></item>
+    <item><description>Only a description</description></item>
+    </channel></rss>"""
+    feed = parse_feed(xml, url="https://a.example.org/feed", now=NOW)
+    titles = [e.title for e in feed.entries]
+    assert "Second with same id" not in titles
+    first = feed.entries[0]
+    # relative ids are resolved against the feed's configured URL, as feedparser does
+    assert first.key == "https://a.example.org/same" and first.published == datetime(
+        2026, 2, 17, 9, 0, tzinfo=UTC
+    )
+    no_id = next(e for e in feed.entries if e.title == "No id, no date")
+    assert no_id.key == "https://a.example.org/3" and no_id.published is None
+    assert next(e for e in feed.entries if e.title == "Future").published is None
+    script = next(e for e in feed.entries if "Script link" in e.title)
+    assert script.link == ""
+    only = next(e for e in feed.entries if e.summary == "Only a description")
+    assert only.key.startswith("sha256:")
+
+
+def test_entity_declarations_are_removed_before_parsing() -> None:
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<rss version="2.0"><channel><title>&b;</title><item><title>x &b;</title>'
+        b"<link>https://e.example.org/1</link></item></channel></rss>"
+    )
+    assert b"<!ENTITY" not in neutralize_xml(bomb)
+    feed = parse_feed(bomb, url="https://e.example.org/", now=NOW)
+    assert "aaaaaaaaaa" not in feed.title
+    assert all("aaaaaaaaaa" not in e.title for e in feed.entries)
