@@ -119,16 +119,21 @@ def _do_poll(ctx: Context, settings: Settings, store: Store) -> PollReport:
 
 
 def _print_report(report: PollReport) -> None:
-    ok = sum(1 for o in report.outcomes if o.status != "error")
+    ok = sum(1 for o in report.outcomes if o.status in ("ok", "not-modified"))
+    failed = sum(1 for o in report.outcomes if o.status == "error")
+    deferred = len(report.outcomes) - ok - failed
     click.echo(
         f"Polled {len(report.outcomes)} feeds ({ok} ok, "
-        f"{len(report.outcomes) - ok} failed) in {report.seconds:.1f}s: "
+        f"{failed} failed{f', {deferred} deferred' if deferred else ''}) "
+        f"in {report.seconds:.1f}s: "
         f"{report.new_articles} new articles, {report.duplicates} duplicates folded, "
         f"{report.feed_fallbacks} from feed text, {len(report.stories)} stories touched."
     )
     for o in report.outcomes:
         if o.status == "error":
             click.echo(f"  FAILED {o.feed}: {o.error}")
+        elif o.status == "deferred":
+            click.echo(f"  DEFERRED {o.feed}: {o.error}")
 
 
 @cli.command()
@@ -229,6 +234,7 @@ def status(ctx: Context, as_json: bool) -> None:
             "last_error": f.last_error,
             "consecutive_errors": f.consecutive_errors,
             "entries_seen": f.entries_seen,
+            "next_poll_not_before": _dt(f.next_poll),
         }
         for f in feeds
     ]

@@ -60,7 +60,7 @@ class SourceHealth:
     name: str
     url: str
     articles: int
-    status: str  # ok | not-modified | error | never-polled
+    status: str  # ok | not-modified | error
     error: str
     last_success: datetime | None
     consecutive_errors: int
@@ -197,8 +197,9 @@ def _health(feeds: list[FeedState], counts: dict[int, int]) -> tuple[SourceHealt
             name=f.name,
             url=f.url,
             articles=counts.get(f.id, 0),
-            status=f.last_status or "never-polled",
-            error=f.last_error or "",
+            # the JSON contract knows ok | not-modified | error: a feed never polled is an error
+            status=f.last_status or "error",
+            error=f.last_error or ("" if f.last_status else "never polled"),
             last_success=f.last_success,
             consecutive_errors=f.consecutive_errors,
         )
@@ -293,7 +294,9 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
     texts = [f"{a.title}\n{a.text}" for a in originals]
     names = _names(texts)
     topic_words = set(query_terms(settings.topic.query))
-    most = tuple((n, c) for n, c in names.most_common(12) if c > 1)[:5]
+    most = tuple(
+        (n, c) for n, c in names.most_common(20) if c > 1 and not _is_topic_word(n, topic_words)
+    )[:5]
     keywords = _keywords(originals, names, topic_words)
     quotes = _quotes(shown, {a.id: a for a in originals})
     feeds = store.feeds([f.url for f in settings.feeds])
@@ -321,10 +324,18 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
     )
 
 
+def _is_topic_word(word: str, topic_words: set[str]) -> bool:
+    w = word.lower()
+    return any(w.startswith(t) for t in topic_words)
+
+
 def _keywords(
     articles: list[StoredArticle], names: Counter[str], topic_words: set[str]
 ) -> tuple[str, ...]:
-    """Terms that many of the day's titles share, then the most mentioned names."""
+    """Terms that many of the day's titles share, then the most mentioned names.
+
+    Words of the topic query itself are left out: every article has them.
+    """
     df: Counter[str] = Counter()
     for a in articles:
         df.update(
@@ -334,13 +345,17 @@ def _keywords(
                 if len(w) > 3
                 and w not in STOPWORDS
                 and not w.isdigit()
-                and not any(w.startswith(t) for t in topic_words)
+                and not _is_topic_word(w, topic_words)
             }
         )
-    out: list[str] = [w for w, c in df.most_common(6) if c > 1]
-    for name, c in names.most_common(10):
-        if c > 1 and name.lower() not in out and len(out) < 10:
+    out: list[str] = []
+    for name, c in names.most_common(20):
+        if c > 1 and not _is_topic_word(name, topic_words) and len(out) < 5:
             out.append(name)
+    taken = {k.lower() for k in out}
+    for w, c in df.most_common(10):
+        if c > 1 and w not in taken and len(out) < 10:
+            out.append(w)
     return tuple(out)
 
 

@@ -22,6 +22,7 @@ class FeedState:
     entries_seen: int
     title: str = ""
     format: str = ""
+    next_poll: datetime | None = None  # set when the server asked us to wait (Retry-After)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class StoredArticle:
 class PollOutcome:
     feed: str
     url: str
-    status: str  # ok | not-modified | error
+    status: str  # ok | not-modified | error | deferred (the server asked us to wait)
     new_entries: int = 0
     on_topic: int = 0
     error: str = ""

@@ -47,6 +47,7 @@ class _FeedResult:
     last_modified: str | None
     not_modified: bool
     error: str
+    retry_after: float | None = None
 
 
 def _fetch_feed(client: HttpClient, state: FeedState, now: datetime, max_items: int) -> _FeedResult:
@@ -66,7 +67,9 @@ def _fetch_feed(client: HttpClient, state: FeedState, now: datetime, max_items: 
             max_items=max_items,
         )
         return _FeedResult(state, parsed, resp.etag, resp.last_modified, False, "")
-    except (FetchError, FeedError) as exc:
+    except FetchError as exc:
+        return _FeedResult(state, None, None, None, False, str(exc), exc.retry_after)
+    except FeedError as exc:
         return _FeedResult(state, None, None, None, False, str(exc))
 
 
@@ -83,8 +86,15 @@ def poll(
     states = store.feeds([f.url for f in settings.feeds])
     now = clock()
     outcomes: list[PollOutcome] = []
+    # A feed whose server answered 429/503 with Retry-After is left alone until then.
+    due = [s for s in states if s.next_poll is None or s.next_poll <= now]
+    for st in states:
+        if st not in due:
+            wait = f"server asked to wait until {st.next_poll:%Y-%m-%d %H:%M} UTC"
+            outcomes.append(PollOutcome(st.name, st.url, "deferred", error=wait))
+            on_feed(outcomes[-1])
     for res in client.each(
-        lambda st: _fetch_feed(client, st, now, settings.max_items_per_feed), states
+        lambda st: _fetch_feed(client, st, now, settings.max_items_per_feed), due
     ):
         outcome = _record_feed(settings, store, res, clock())
         outcomes.append(outcome)
@@ -106,7 +116,8 @@ def poll(
 def _record_feed(settings: Settings, store: Store, res: _FeedResult, now: datetime) -> PollOutcome:
     st = res.state
     if res.error:
-        store.record_poll_error(st.id, now, res.error)
+        wait_until = now + timedelta(seconds=res.retry_after) if res.retry_after else None
+        store.record_poll_error(st.id, now, res.error, wait_until)
         log.warning("feed %s: error: %s", st.name, res.error)
         return PollOutcome(st.name, st.url, "error", error=res.error)
     if res.not_modified or res.parsed is None:

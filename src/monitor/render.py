@@ -279,7 +279,11 @@ def _env() -> Any:
 
 
 def to_html(digest: Digest) -> str:
-    return str(_env().get_template("digest.html").render(d=digest, csp=CSP))
+    import markupsafe
+
+    # CSP is our constant, not feed text: mark it safe so its quotes stay literal.
+    page = _env().get_template("digest.html").render(d=digest, csp=markupsafe.Markup(CSP))
+    return str(page)
 
 
 def to_text(digest: Digest) -> str:

@@ -85,3 +85,34 @@ class ReplayServer:
                 return self._send(404, b"not found", "text/plain")
 
         return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m monitor.replay FOLDER [--port N] [--config OUT.toml]`: serve until Ctrl-C."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(prog="python -m monitor.replay", description=main.__doc__)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--config", type=Path, help="also write a config polling every feed")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path("."), help="database and digests for --config go here"
+    )
+    args = parser.parse_args(argv)
+    with ReplayServer(args.folder, port=args.port) as server:
+        if args.config:
+            from .demo import write_replay_config
+
+            written = write_replay_config(args.folder, server, args.workdir.resolve())
+            args.config.write_text(written.read_text(encoding="utf-8"), encoding="utf-8")
+        print(f"serving {args.folder} at {server.base}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

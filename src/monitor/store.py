@@ -140,6 +140,7 @@ class Store:
                 entries_seen=r["entries_seen"],
                 title=r["title"],
                 format=r["format"],
+                next_poll=_opt_dt(r["next_poll"]),
             )
             for r in rows
         ]
@@ -198,25 +199,28 @@ class Store:
             if not_modified:
                 db.execute(
                     "UPDATE feeds SET last_attempt = ?, last_success = ?, "
-                    "last_status = 'not-modified', last_error = NULL, consecutive_errors = 0 "
-                    "WHERE id = ?",
+                    "last_status = 'not-modified', last_error = NULL, consecutive_errors = 0, "
+                    "next_poll = NULL WHERE id = ?",
                     (stamp, stamp, feed_id),
                 )
             else:
                 db.execute(
                     "UPDATE feeds SET last_attempt = ?, last_success = ?, last_status = 'ok', "
-                    "last_error = NULL, consecutive_errors = 0, etag = ?, last_modified = ?, "
-                    "title = ?, format = ?, entries_seen = entries_seen + ? WHERE id = ?",
+                    "last_error = NULL, consecutive_errors = 0, next_poll = NULL, etag = ?, "
+                    "last_modified = ?, title = ?, format = ?, entries_seen = entries_seen + ? "
+                    "WHERE id = ?",
                     (stamp, stamp, etag, last_modified, title, format, inserted, feed_id),
                 )
         return inserted
 
-    def record_poll_error(self, feed_id: int, now: datetime, error: str) -> None:
+    def record_poll_error(
+        self, feed_id: int, now: datetime, error: str, next_poll: datetime | None = None
+    ) -> None:
         with self.transaction() as db:
             db.execute(
                 "UPDATE feeds SET last_attempt = ?, last_status = 'error', last_error = ?, "
-                "consecutive_errors = consecutive_errors + 1 WHERE id = ?",
-                (iso(now), error[:1000], feed_id),
+                "consecutive_errors = consecutive_errors + 1, next_poll = ? WHERE id = ?",
+                (iso(now), error[:1000], iso(next_poll) if next_poll else None, feed_id),
             )
 
     # -- entries and articles ---------------------------------------------------------------

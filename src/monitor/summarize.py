@@ -29,7 +29,12 @@ _BOILERPLATE = re.compile(
     r"this story has been|this article was|contributed to this report|live updates)",
     re.IGNORECASE,
 )
-_SPLIT_PHRASE = re.compile(r"[,;:()\"“”‘’—–?!]|\s-\s|\.\s")
+# Words that make a phrase read as a fragment when it starts or ends with them.
+_EDGE_WORDS = frozenset(
+    "unless although though nearly almost despite toward towards among within without across "
+    "whether both either neither another every whose while since than says said told asked "
+    "is are was were be been being has have had will would could should may might can".split()
+)
 
 
 @dataclass(frozen=True)
@@ -163,11 +168,19 @@ def lead_phrase(sentence: str, weights: Counter[str]) -> str:
             for j in range(i + 1, min(i + 5, len(toks))):
                 first, last = toks[i].group(0), toks[j].group(0)
                 fl, ll = first.lower().strip(".'’"), last.lower().strip(".'’")
-                if fl in STOPWORDS or ll in STOPWORDS or not fl[:1].isalnum():
+                if (
+                    fl in STOPWORDS
+                    or ll in STOPWORDS
+                    or fl in _EDGE_WORDS
+                    or ll in _EDGE_WORDS
+                    or not fl[:1].isalnum()
+                ):
                     continue
                 span = segment[toks[i].start() : toks[j].end()].rstrip(".")
                 raw = sum(weights.get(w, 0) for w in words(span) if w not in STOPWORDS)
-                score = raw / (1 + 0.15 * (j - i))
+                # names make the best handles: "Steve Witkoff and Jared Kushner"
+                capital = 1.2 if first[:1].isupper() and m.start() + toks[i].start() > 0 else 1.0
+                score = capital * raw / (1 + 0.15 * (j - i))
                 key = (score, -(m.start() + toks[i].start()), span)
                 if best is None or key[:2] > best[:2]:
                     best = key

@@ -1,0 +1,126 @@
+"""One cycle with an injected clock against real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from monitor.config import Settings, load_settings
+from monitor.fetch import HttpClient
+from monitor.models import NewEntry
+from monitor.pipeline import poll
+from monitor.store import Store
+
+from .conftest import write_config
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><guid>1</guid><title>Ukraine peace talks resume in Geneva</title>
+<link>https://news.example.org/1</link><description>Envoys met.</description>
+<pubDate>Tue, 17 Feb 2026 10:00:00 GMT</pubDate></item></channel></rss>"""
+
+
+class Busy(BaseHTTPRequestHandler):
+    hits: list[str] = []
+    busy = True
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        Busy.hits.append(self.path)
+        if Busy.busy:
+            self.send_response(429)
+            self.send_header("Retry-After", "600")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(RSS)))
+        self.end_headers()
+        self.wfile.write(RSS)
+
+
+@pytest.fixture()
+def busy_server() -> Iterator[str]:
+    Busy.hits = []
+    Busy.busy = True
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _settings(tmp_path: Path, feed_url: str) -> Settings:
+    cfg = write_config(
+        tmp_path,
+        f"""
+[storage]
+database = "{tmp_path / "m.sqlite"}"
+[http]
+allow_private_networks = true
+timeout_seconds = 5
+[digest]
+directory = "{tmp_path / "digests"}"
+[[feeds]]
+name = "Busy"
+url = "{feed_url}"
+""",
+    )
+    return load_settings(cfg, cwd=tmp_path)
+
+
+def test_retry_after_defers_the_feed(tmp_path: Path, busy_server: str) -> None:
+    settings = _settings(tmp_path, f"{busy_server}/feed.xml")
+    t0 = datetime(2026, 2, 18, 6, 0, tzinfo=UTC)
+    now = [t0]
+    with Store.open(settings.database) as store, HttpClient(settings.http) as client:
+        first = poll(settings, store, client, lambda: now[0])
+        assert first.outcomes[0].status == "error" and "429" in first.outcomes[0].error
+        assert store.feeds()[0].next_poll == t0 + timedelta(seconds=600)
+
+        now[0] = t0 + timedelta(minutes=5)
+        second = poll(settings, store, client, lambda: now[0])
+        assert second.outcomes[0].status == "deferred"
+        assert len(Busy.hits) == 1  # the server was not asked again
+
+        Busy.busy = False
+        now[0] = t0 + timedelta(minutes=11)
+        third = poll(settings, store, client, lambda: now[0])
+        assert third.outcomes[0].status == "ok" and third.new_articles == 1
+        state = store.feeds()[0]
+        assert state.consecutive_errors == 0 and state.next_poll is None
+
+
+def test_pending_entries_left_by_a_crash_become_articles(tmp_path: Path) -> None:
+    # As if the process died after committing a feed's entries but before their articles:
+    # the next cycle picks them up (the page is unreachable, so the feed text is used).
+    settings = _settings(tmp_path, "http://127.0.0.1:9/feed.xml")
+    now = datetime(2026, 2, 18, 6, 0, tzinfo=UTC)
+    with Store.open(settings.database) as store, HttpClient(settings.http) as client:
+        store.sync_feeds(settings.feeds)
+        feed = store.feeds()[0]
+        entry = NewEntry(
+            "k",
+            "http://127.0.0.1:9/article",
+            "Ukraine peace talks in Geneva",
+            "Envoys from Kyiv and Moscow met in Geneva for a new round of talks.",
+            "",
+            datetime(2026, 2, 17, 10, 0, tzinfo=UTC),
+            True,
+        )
+        store.record_poll_success(
+            feed.id, now, [entry], etag=None, last_modified=None, title="T", format="rss20"
+        )
+        assert len(store.pending_entries()) == 1
+        report = poll(settings, store, client, lambda: now)
+        assert report.new_articles == 1 and report.feed_fallbacks == 1
+        assert store.pending_entries() == []
+        (article,) = store.articles_between(now - timedelta(days=2), now)
+        assert article.text_origin == "feed" and "Geneva" in article.text

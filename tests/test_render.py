@@ -1,0 +1,135 @@
+"""Hostile feed text stays inert in every rendering."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from monitor.config import DigestConfig
+from monitor.digest import Copy, Digest, DigestArticle, Point, SourceHealth, Story, Totals
+from monitor.render import md, safe_url, to_html, to_json, to_markdown, write_digest
+
+EVIL_TITLE = "<img src=x onerror=alert(1)> **bold** [link](javascript:alert(2)) | pipe"
+EVIL_URL = "javascript:alert(3)"
+
+
+def _digest() -> Digest:
+    when = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
+    art = DigestArticle(
+        "https://ok.example.org/a?x=1&y=(2)",
+        "Src <b>",
+        EVIL_TITLE,
+        when,
+        "page",
+        (Copy(EVIL_URL, "Evil copy"), Copy("data:text/html,<script>", "Data copy")),
+    )
+    story = Story(
+        id="s123",
+        title=EVIL_TITLE,
+        status="new",
+        since=date(2026, 2, 18),
+        articles=(art,),
+        points=(
+            Point(
+                '<script>alert("x")</script>',
+                'He said "<b>hi</b>" & left.',
+                EVIL_URL,
+                'Evil " source',
+            ),
+        ),
+        sources=("Src <b>",),
+        also=(),
+    )
+    return Digest(
+        date=date(2026, 2, 18),
+        topic="Ukraine peace talks",
+        timezone="Europe/Kyiv",
+        window_start=datetime(2026, 2, 17, 5, tzinfo=UTC),
+        window_end=datetime(2026, 2, 18, 5, tzinfo=UTC),
+        stories=(story,),
+        more_stories=(),
+        totals=Totals(1, 0, ("Src <b>",), 1, 0),
+        most_mentioned=(),
+        keywords=("<k>",),
+        quotes=(),
+        sources=(
+            SourceHealth(
+                "Feed\r\nX-Injected: 1",
+                "https://f.example.org/rss",
+                1,
+                "error",
+                "HTTP 500 <oops>",
+                None,
+                3,
+            ),
+        ),
+    )
+
+
+def test_html_has_only_template_tags_and_safe_links() -> None:
+    html = to_html(_digest())
+    tags = set(re.findall(r"<\s*([a-zA-Z0-9]+)", html))
+    assert tags <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "h1",
+        "h2",
+        "p",
+        "ol",
+        "li",
+        "a",
+        "table",
+        "tr",
+        "th",
+        "td",
+        "ul",
+        "strong",
+        "span",
+        "blockquote",
+    }
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # shown as text, not as a tag
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert all(h.startswith(("https://", "http://", "#")) for h in hrefs)
+
+
+def test_markdown_escapes_metacharacters_and_drops_bad_links() -> None:
+    text = to_markdown(_digest())
+    assert not re.search(r"(?<!\\)<", text)  # every < is escaped: no raw HTML
+    targets = re.findall(r"(?<!\\)\]\(([^)]*)\)", text)  # unescaped ](target)
+    assert all(t.startswith(("https://", "http://", "#")) for t in targets)
+    assert "\\*\\*bold\\*\\*" in text
+    assert "\\[link\\]" in text
+    assert "\\| pipe" in text
+    assert "[Feed X-Injected: 1](https://f.example.org/rss)" in text  # CR/LF folded
+
+
+def test_json_keeps_text_but_blanks_unsafe_urls() -> None:
+    data = json.loads(to_json(_digest()))
+    point = data["stories"][0]["points"][0]
+    assert point["url"] == "" and point["text"] == 'He said "<b>hi</b>" & left.'
+    assert data["stories"][0]["articles"][0]["duplicates"][0]["url"] == ""
+    assert data["window"]["start"] == "2026-02-17T05:00:00Z"
+
+
+def test_helpers() -> None:
+    assert safe_url(" https://a.example.org/x y ") == "https://a.example.org/x%20y"
+    assert safe_url("ftp://a.example.org/") == ""
+    assert safe_url("https://ok.example.org/a?y=(2)") == "https://ok.example.org/a?y=%282%29"
+    assert md("a\nb   c") == "a b c"
+
+
+def test_files_are_written_and_identical_on_rewrite(tmp_path: Path) -> None:
+    cfg = DigestConfig(directory=tmp_path)
+    paths = write_digest(_digest(), cfg)
+    assert [p.name for p in paths] == ["2026-02-18.md", "2026-02-18.html", "2026-02-18.json"]
+    before = [p.read_bytes() for p in paths]
+    write_digest(_digest(), cfg)
+    assert [p.read_bytes() for p in paths] == before
+    assert not list(tmp_path.rglob("*.tmp"))

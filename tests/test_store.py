@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.config import FeedConfig
+from monitor.errors import StorageError
+from monitor.migrations import SCHEMA_VERSION
+from monitor.models import NewEntry
+from monitor.store import Store
+
+NOW = datetime(2026, 2, 18, 6, 0, tzinfo=UTC)
+
+
+def test_creates_wal_database_with_current_schema(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "sub" / "m.sqlite") as store:
+        assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.sqlite"
+    Store.open(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StorageError, match="newer"):
+        Store.open(path)
+
+
+def test_entries_are_unique_per_feed_and_key(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "m.sqlite") as store:
+        store.sync_feeds([FeedConfig("A", "https://a.example.org/rss")])
+        feed = store.feeds()[0]
+        entry = NewEntry("k1", "https://a.example.org/1", "T", "S", "", None, True)
+        assert (
+            store.record_poll_success(
+                feed.id,
+                NOW,
+                [entry, entry],
+                etag='"e"',
+                last_modified=None,
+                title="A",
+                format="rss20",
+            )
+            == 1
+        )
+        assert (
+            store.record_poll_success(
+                feed.id, NOW, [entry], etag='"e"', last_modified=None, title="A", format="rss20"
+            )
+            == 0
+        )
+        assert store.known_keys(feed.id, ["k1", "k2"]) == {"k1"}
+        state = store.feeds()[0]
+        assert state.etag == '"e"' and state.entries_seen == 1 and state.last_status == "ok"
+        store.record_poll_error(feed.id, NOW, "HTTP 500")
+        store.record_poll_error(feed.id, NOW, "HTTP 500")
+        state = store.feeds()[0]
+        assert state.consecutive_errors == 2 and state.etag == '"e"'  # validators kept
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "m.sqlite") as store:
+        store.sync_feeds([FeedConfig("A", "https://a.example.org/rss")])
+        with pytest.raises(RuntimeError), store.transaction() as db:
+            db.execute("UPDATE feeds SET name = 'changed'")
+            raise RuntimeError("crash mid-transaction")
+        assert store.feeds()[0].name == "A"

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from monitor.extract import extract_text
+from monitor.summarize import (
+    MAX_CANDIDATES,
+    SourceText,
+    candidates,
+    lead_phrase,
+    split_sentences,
+    summarize_story,
+)
+
+PAGES = Path(__file__).parent / "data" / "replay" / "pages"
+
+
+def _texts() -> list[SourceText]:
+    names = [
+        "whitehouse_2025-11-23-readout-of-peace-talks-in-geneva.html",
+        "whitehouse_2025-11-23-joint-statement-on-united-states-ukraine-meeting.html",
+    ]
+    return [
+        SourceText(i, extract_text((PAGES / n).read_bytes(), "https://www.whitehouse.gov/x"))
+        for i, n in enumerate(names, 1)
+    ]
+
+
+def test_sentences_are_exact_slices() -> None:
+    text = "The talks began. Mr. Umerov said “progress was made.” Envoys met again on Sunday."
+    sentences = split_sentences(text)
+    assert len(sentences) == 3
+    assert all(s in text for s in sentences)
+
+
+def test_points_are_verbatim_distinct_and_bounded() -> None:
+    sources = _texts()
+    picks = summarize_story(sources, 4)
+    assert 1 <= len(picks) <= 4
+    by_id = {s.article_id: s.text for s in sources}
+    for p in picks:
+        assert p.sentence.text in by_id[p.sentence.article_id]
+        assert p.lead[1:] in p.sentence.text
+        assert 2 <= len(p.lead.split()) <= 5
+    assert len({p.sentence.text for p in picks}) == len(picks)
+
+
+def test_points_published_earlier_are_not_repeated() -> None:
+    sources = _texts()
+    first = summarize_story(sources, 3)
+    second = summarize_story(sources, 3, [p.sentence.text for p in first])
+    assert not {p.sentence.text for p in first} & {p.sentence.text for p in second}
+
+
+def test_candidates_are_bounded_for_huge_stories() -> None:
+    body = " ".join(
+        f"Sentence number {i} talks about the peace process in Geneva today." for i in range(40)
+    )
+    many = [SourceText(i, body) for i in range(50)]
+    assert len(candidates(many)) <= MAX_CANDIDATES
+    assert summarize_story(many, 5)
+
+
+def test_lead_phrase_prefers_names_and_is_taken_from_the_sentence() -> None:
+    s = "President Trump’s most trusted envoys, Steve Witkoff and Jared Kushner, met in Geneva."
+    lead = lead_phrase(s, Counter({"witkoff": 5, "kushner": 5, "geneva": 3}))
+    assert lead in s
+    assert "Witkoff" in lead
+    assert lead_phrase("Nothing here matters at all today.", Counter()) in (
+        "Nothing here matters at all today."
+    )
