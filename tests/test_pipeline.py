@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -25,7 +26,7 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
 
 
 class Busy(BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
     busy = True
 
     def log_message(self, format: str, *args: object) -> None:
