@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from .text import STOPWORDS
 from .topic import words
 
-THRESHOLD = 0.15
+THRESHOLD = 0.25
 TITLE_WEIGHT = 3
 LEAD_WORDS = 150
 WINDOW = timedelta(days=3)
-MAX_STORY_SIZE = 300  # a story that big is a topic, not an event: start a new one
+MAX_STORY_SIZE = 300
+STEM_LENGTH = 6  # a story that big is a topic, not an event: start a new one
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,16 @@ def story_id_for(seed: str) -> str:
 
 
 def _stem(w: str) -> str:
+    """Plural 's' dropped, then cut to six letters.
+
+    Truncation is a crude stemmer that suits news well: Russia/Russian, Ukraine/Ukrainian,
+    negotiations/negotiators and official/officials meet at the same stem.
+    """
     if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-        return w[:-1]
-    return w
+        w = w[:-3] + "y"
+    elif len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]
+    return w[:STEM_LENGTH]
 
 
 def terms(title: str, text: str) -> Counter[str]:
