@@ -167,3 +167,20 @@ def test_demo_command_prints_a_digest() -> None:
     assert result.exit_code == 0, result.output
     assert "Digest written to" in result.output
     assert "daily breakdown, 18 February 2026" in result.output
+
+
+def test_stories_persist_across_days_without_repeating_points(
+    polled: tuple[Path, ReplayServer], tmp_path: Path
+) -> None:
+    config, _ = polled
+    _run(config, "digest", "--date", "2026-02-17")
+    _run(config, "digest", "--date", "2026-02-18")
+    _, day1, _ = _digest(tmp_path, "2026-02-17")
+    _, day2, _ = _digest(tmp_path, "2026-02-18")
+    earlier = {s["id"]: {p["text"] for p in s["points"]} for s in day1["stories"]}
+    continued = [s for s in day2["stories"] if s["id"] in earlier]
+    assert continued, "the Geneva story began on the 17th and goes on on the 18th"
+    for s in continued:
+        assert s["status"] in ("developing", "no-new-facts")
+        assert s["since"] == "2026-02-17"
+        assert not {p["text"] for p in s["points"]} & earlier[s["id"]]

@@ -125,3 +125,23 @@ def test_pending_entries_left_by_a_crash_become_articles(tmp_path: Path) -> None
         assert store.pending_entries() == []
         (article,) = store.articles_between(now - timedelta(days=2), now)
         assert article.text_origin == "feed" and "Geneva" in article.text
+
+
+def test_an_article_seen_after_its_window_was_built_goes_to_the_next_window(
+    tmp_path: Path, busy_server: str
+) -> None:
+    from datetime import date
+
+    from monitor.pipeline import build_digest
+
+    Busy.busy = False
+    settings = _settings(tmp_path, f"{busy_server}/feed.xml")
+    now = datetime(2026, 2, 18, 6, 0, tzinfo=UTC)  # 08:00 in Kyiv: the 18th's window has ended
+    with Store.open(settings.database) as store, HttpClient(settings.http) as client:
+        build_digest(settings, store, None, lambda: now)  # builds 2026-02-18, still empty
+        assert store.built_dates() == {date(2026, 2, 18)}
+        poll(settings, store, client, lambda: now)  # item published 17 Feb 10:00 UTC
+        (article,) = store.articles_between(now - timedelta(days=2), now)
+        assert article.window_date == date(2026, 2, 19)
+        path = build_digest(settings, store, date(2026, 2, 18), lambda: now)
+        assert "No new articles" in path.read_text(encoding="utf-8")  # rebuild is unchanged
