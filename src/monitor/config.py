@@ -75,6 +75,35 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class EmailConfig:
+    host: str
+    port: int
+    security: str  # ssl | starttls | none
+    username: str
+    password_env: str
+    sender: str  # the From header ([delivery.email] from)
+    to: tuple[str, ...]
+    timeout_seconds: float = 30.0
+
+    def password(self) -> str | None:
+        """Read from the environment at send time; never stored in the file."""
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    urls: tuple[str, ...]
+    timeout_seconds: float = 15.0
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    email: EmailConfig | None = None
+    webhook: WebhookConfig | None = None
+    max_attempts: int = 10
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     database: Path
@@ -84,6 +113,7 @@ class Settings:
     digest: DigestConfig
     feeds: tuple[FeedConfig, ...] = field(default_factory=tuple)
     max_items_per_feed: int = 500
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -280,6 +310,7 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         seen_urls.add(url)
         f.finish()
         feeds.append(FeedConfig(name=name, url=url, group=group))
+    delivery = _load_delivery(problems, top.get("delivery", dict, {}))
     max_items = top.get("max_items_per_feed", int, 500)
     top.check("max_items_per_feed", 1 <= max_items <= 100_000, "must be between 1 and 100000")
     top.finish()
@@ -295,4 +326,71 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         digest=digest,
         feeds=tuple(feeds),
         max_items_per_feed=max_items,
+        delivery=delivery,
     )
+
+
+_ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
+def _valid_address(value: str) -> bool:
+    from email.utils import parseaddr
+
+    if "\r" in value or "\n" in value:
+        return False
+    return bool(_ADDRESS.match(parseaddr(value)[1]))
+
+
+def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
+    d = _Reader(problems, "delivery", raw)
+    email: EmailConfig | None = None
+    webhook: WebhookConfig | None = None
+    max_attempts = d.get("max_attempts", int, 10)
+    d.check("max_attempts", 1 <= max_attempts <= 100, "must be between 1 and 100")
+    if "email" in d.table:
+        e = _Reader(problems, "delivery.email", d.get("email", dict, {}))
+        security = e.get("security", str, "starttls")
+        port_default = {"ssl": 465, "starttls": 587}.get(security, 25)
+        email = EmailConfig(
+            host=e.get("host", str, ""),
+            port=e.get("port", int, port_default),
+            security=security,
+            username=e.get("username", str, ""),
+            password_env=e.get("password_env", str, ""),
+            sender=e.get("from", str, ""),
+            to=tuple(e.get("to", list, [])),
+            timeout_seconds=float(e.get("timeout_seconds", (int, float), 30.0)),
+        )
+        e.check("host", bool(email.host.strip()), "must name the SMTP server")
+        e.check("port", 0 < email.port < 65536, "must be a TCP port")
+        e.check(
+            "security",
+            security in ("ssl", "starttls", "none"),
+            'must be "ssl", "starttls" or "none"',
+        )
+        e.check("from", _valid_address(email.sender), f"not an e-mail address: {email.sender!r}")
+        e.check("to", bool(email.to), "must list at least one recipient")
+        for i, rcpt in enumerate(email.to):
+            if not isinstance(rcpt, str) or not _valid_address(rcpt):
+                problems.append(f"delivery.email.to[{i}]: not an e-mail address: {rcpt!r}")
+        e.check(
+            "password_env",
+            not email.username or bool(email.password_env),
+            "must name the environment variable holding the password when username is set",
+        )
+        e.check("timeout_seconds", 0 < email.timeout_seconds <= 600, "must be between 0 and 600")
+        e.finish()
+    if "webhook" in d.table:
+        w = _Reader(problems, "delivery.webhook", d.get("webhook", dict, {}))
+        urls = w.get("urls", list, [])
+        webhook = WebhookConfig(
+            urls=tuple(u for u in urls if isinstance(u, str)),
+            timeout_seconds=float(w.get("timeout_seconds", (int, float), 15)),
+        )
+        for i, u in enumerate(urls):
+            if not isinstance(u, str) or urlsplit(u).scheme not in ("http", "https"):
+                problems.append(f"delivery.webhook.urls[{i}]: must be an http(s) URL, got {u!r}")
+        w.check("urls", bool(urls), "must list at least one URL")
+        w.finish()
+    d.finish()
+    return DeliveryConfig(email=email, webhook=webhook, max_attempts=max_attempts)

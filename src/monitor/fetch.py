@@ -279,15 +279,55 @@ class HttpClient:
             raise FetchError(url, str(exc)) from exc
         return b"".join(parts)
 
-    def each(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+    def each(
+        self,
+        fn: Callable[[T], R],
+        items: Sequence[T],
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> Iterator[R]:
         """Run `fn` over items concurrently, yielding results as they complete.
 
-        Threads over one sync client; per-host limits apply inside `get`.
+        Threads over one sync client; per-host limits apply inside `get`. When `should_stop`
+        turns true, work not yet started is cancelled and nothing more is yielded.
         """
         if not items:
             return
         workers = max(1, min(self.config.concurrency, len(items)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch")
+        stopped = False
+        try:
             futures = [pool.submit(fn, item) for item in items]
             for fut in as_completed(futures):
+                if should_stop():
+                    stopped = True
+                    return
                 yield fut.result()
+        finally:
+            # On a stop, requests in flight end by their own deadline in the background.
+            pool.shutdown(wait=not stopped, cancel_futures=True)
+
+
+def post_json(url: str, body: bytes, timeout: float, user_agent: str) -> int:
+    """POST a JSON body to an operator-configured endpoint (webhooks).
+
+    The address check is not applied: the operator chose this URL, and webhooks often live
+    on the local network. Any non-2xx answer is an error.
+    """
+    import httpx
+
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise FetchError(url, "refused scheme: only http and https")
+    try:
+        resp = httpx.post(
+            url,
+            content=body,
+            headers={"Content-Type": "application/json", "User-Agent": user_agent},
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+        )
+    except httpx.HTTPError as exc:
+        raise FetchError(url, f"network error: {exc or type(exc).__name__}") from exc
+    if not 200 <= resp.status_code < 300:
+        raise FetchError(url, f"HTTP {resp.status_code}", status=resp.status_code)
+    return resp.status_code

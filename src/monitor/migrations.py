@@ -98,5 +98,37 @@ def _v1(db: sqlite3.Connection) -> None:
     _run_script(db, _V1)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+_V2 = """
+    ALTER TABLE digests ADD COLUMN body_json TEXT NOT NULL DEFAULT '';
+    ALTER TABLE digests ADD COLUMN body_html TEXT NOT NULL DEFAULT '';
+    ALTER TABLE digests ADD COLUMN body_text TEXT NOT NULL DEFAULT '';
+    ALTER TABLE digests ADD COLUMN title TEXT NOT NULL DEFAULT '';
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        digest_date TEXT NOT NULL REFERENCES digests(date),
+        channel TEXT NOT NULL,             -- email | webhook
+        recipient TEXT NOT NULL,           -- an address or a URL
+        message_id TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',   -- pending | sent | failed
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt TEXT NOT NULL,
+        created TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (digest_date, channel, recipient)
+    );
+    CREATE INDEX deliveries_due ON deliveries(status, next_attempt);
+    CREATE TABLE service_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+"""
+
+
+def _v2(db: sqlite3.Connection) -> None:
+    """The delivery outbox, the rendered bodies it sends, and the service's own state."""
+    _run_script(db, _V2)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)

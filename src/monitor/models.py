@@ -105,3 +105,41 @@ class PollReport:
     feed_fallbacks: int
     seconds: float
     stories: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class RenderedBodies:
+    """What delivery sends: rendered once, when the digest is built."""
+
+    title: str
+    json: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    date: date
+    window_start: datetime
+    window_end: datetime
+    built_at: datetime
+    path: str
+    content_hash: str
+    articles: int
+    stories: int
+    title: str
+    body_json: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    digest_date: date
+    channel: str  # email | webhook
+    recipient: str
+    message_id: str
+    status: str  # pending | sent | failed
+    attempts: int
+    last_error: str | None
+    next_attempt: datetime
+    sent_at: datetime | None

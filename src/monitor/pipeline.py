@@ -24,8 +24,16 @@ from . import cluster, dedupe, extract, feeds, topic
 from .config import Settings
 from .errors import FeedError, FetchError
 from .fetch import HttpClient
-from .models import FeedState, NewArticle, NewEntry, PendingEntry, PollOutcome, PollReport
-from .store import Store
+from .models import (
+    FeedState,
+    NewArticle,
+    NewEntry,
+    PendingEntry,
+    PollOutcome,
+    PollReport,
+    RenderedBodies,
+)
+from .store import Store, iso
 from .windows import assign_window, latest_ended
 
 log = logging.getLogger("monitor")
@@ -79,29 +87,40 @@ def poll(
     client: HttpClient,
     clock: Clock,
     on_feed: Callable[[PollOutcome], None] = lambda o: None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> PollReport:
-    """Poll every configured feed, then turn pending on-topic entries into articles."""
+    """Poll every due feed, then turn pending on-topic entries into articles.
+
+    `should_stop` is checked between steps (a shutdown or the cycle's deadline): what was
+    committed stays, and entries not yet turned into articles wait for the next cycle.
+    """
     started = time.monotonic()
     store.sync_feeds(settings.feeds)
     states = store.feeds([f.url for f in settings.feeds])
     now = clock()
+    store.set_state({"first_poll": iso(now)}, only_if_missing=True)
     outcomes: list[PollOutcome] = []
-    # A feed whose server answered 429/503 with Retry-After is left alone until then.
+    # A feed whose server asked us to wait (Retry-After), or that keeps failing (back-off),
+    # is left alone until its next poll time.
     due = [s for s in states if s.next_poll is None or s.next_poll <= now]
     for st in states:
         if st not in due:
-            wait = f"server asked to wait until {st.next_poll:%Y-%m-%d %H:%M} UTC"
+            why = "server asked to wait" if st.consecutive_errors <= 2 else "backing off"
+            wait = f"{why} until {st.next_poll:%Y-%m-%d %H:%M} UTC"
             outcomes.append(PollOutcome(st.name, st.url, "deferred", error=wait))
             on_feed(outcomes[-1])
     for res in client.each(
-        lambda st: _fetch_feed(client, st, now, settings.max_items_per_feed), due
+        lambda st: _fetch_feed(client, st, now, settings.max_items_per_feed), due, should_stop
     ):
         outcome = _record_feed(settings, store, res, clock())
         outcomes.append(outcome)
         on_feed(outcome)
     order = {s.url: i for i, s in enumerate(states)}
     outcomes.sort(key=lambda o: order.get(o.url, 0))
-    built = _ingest_pending(settings, store, client, clock)
+    if should_stop():
+        built = _Built(0, 0, 0, 0, frozenset())
+    else:
+        built = _ingest_pending(settings, store, client, clock, should_stop)
     return PollReport(
         outcomes=tuple(outcomes),
         new_articles=built.new_articles,
@@ -113,11 +132,24 @@ def poll(
     )
 
 
+BACKOFF_CAP = timedelta(days=1)
+
+
+def feed_backoff(consecutive_errors: int, poll_every_seconds: int) -> timedelta:
+    """How long a failing feed rests: nothing for two failures, then doubling, up to a day."""
+    if consecutive_errors <= 2:
+        return timedelta(0)
+    steps = min(consecutive_errors - 2, 16)
+    return min(timedelta(seconds=poll_every_seconds) * (1 << steps), BACKOFF_CAP)
+
+
 def _record_feed(settings: Settings, store: Store, res: _FeedResult, now: datetime) -> PollOutcome:
     st = res.state
     if res.error:
-        wait_until = now + timedelta(seconds=res.retry_after) if res.retry_after else None
-        store.record_poll_error(st.id, now, res.error, wait_until)
+        wait = feed_backoff(st.consecutive_errors + 1, settings.schedule.poll_every_seconds)
+        if res.retry_after:
+            wait = max(wait, timedelta(seconds=res.retry_after))
+        store.record_poll_error(st.id, now, res.error, now + wait if wait else None)
         log.warning("feed %s: error: %s", st.name, res.error)
         return PollOutcome(st.name, st.url, "error", error=res.error)
     if res.not_modified or res.parsed is None:
@@ -211,7 +243,13 @@ def _article_from_page(client: HttpClient, group: list[PendingEntry], canonical:
     )
 
 
-def _ingest_pending(settings: Settings, store: Store, client: HttpClient, clock: Clock) -> _Built:
+def _ingest_pending(
+    settings: Settings,
+    store: Store,
+    client: HttpClient,
+    clock: Clock,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> _Built:
     pending = store.pending_entries()
     if not pending:
         return _Built(0, 0, 0, 0, frozenset())
@@ -224,7 +262,7 @@ def _ingest_pending(settings: Settings, store: Store, client: HttpClient, clock:
     )
     todo = [(url, es) for url, es in groups.items() if url not in existing]
     articles = sorted(
-        client.each(lambda item: _article_from_page(client, item[1], item[0]), todo),
+        client.each(lambda item: _article_from_page(client, item[1], item[0]), todo, should_stop),
         key=lambda a: (a.published, a.canonical_url),
     )
     if not articles:
@@ -279,7 +317,10 @@ def _ingest_pending(settings: Settings, store: Store, client: HttpClient, clock:
 
 
 def build_digest(settings: Settings, store: Store, day: date | None, clock: Clock) -> Path:
-    """Compose, render and write the digest for `day` (default: the latest ended window)."""
+    """Compose, render and write the digest for `day` (default: the latest ended window).
+
+    Also records it (with the bodies delivery will send) and rewrites the Atom feed.
+    """
     from . import digest as digest_mod
     from . import render
 
@@ -287,14 +328,21 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
     day = day or latest_ended(now, settings.digest.at, settings.digest.tz)
     value = digest_mod.compose(settings, store, day)
     paths = render.write_digest(value, settings.digest)
-    main = paths[0]
+    bodies = RenderedBodies(
+        title=render.title_of(value),
+        json=render.to_json(value),
+        html=render.to_html(value),
+        text=render.to_text(value),
+    )
     store.record_digest(
         day,
         (value.window_start, value.window_end),
         now,
-        str(main),
+        str(paths[0]),
         render.content_hash(value),
         value.totals.articles,
         [(s.id, i, p.text, p.url) for s in value.stories for i, p in enumerate(s.points)],
+        bodies,
     )
-    return main
+    render.write_atom(settings.digest, settings.topic.name, store.digests(limit=60))
+    return paths[0]

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from .config import DigestConfig
 from .digest import Digest, Story
+from .models import DigestRecord
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; "
@@ -286,15 +288,48 @@ def to_html(digest: Digest) -> str:
     return str(page)
 
 
+def _plain(text: str) -> str:
+    """One line of feed text for a plain-text body: control characters and breaks folded."""
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+
+
 def to_text(digest: Digest) -> str:
-    """Plain text (the e-mail alternative part)."""
-    lines = [title_of(digest), "", intro(digest), ""]
+    """Plain text with the same content as the other renderings (the e-mail's text part)."""
+    out = [_plain(title_of(digest)), "", _plain(intro(digest)), ""]
+    if digest.stories:
+        out.append("CONTENTS")
+        out += [f"{i}. {_plain(s.title)}" for i, s in enumerate(digest.stories, 1)]
+        out.append("")
+    out.append("AT A GLANCE")
+    out += [f"- {k}: {_plain(v)}" for k, v in facts(digest)]
+    out.append("")
     for i, s in enumerate(digest.stories, 1):
-        lines += [f"{i}. {s.title}", f"   {story_meta(s, digest)}"]
+        out += [f"{i}. {_plain(s.title)}", f"   {story_meta(s, digest)}", ""]
         for p in s.points:
-            lines.append(f"   - {p.lead} – {p.text} [{p.source}: {safe_url(p.url)}]")
-        lines.append("")
-    return "\n".join(line.replace("\r", " ") for line in lines)
+            out.append(f"   * {_plain(p.lead)} – {_plain(p.text)}")
+            out.append(f"     {_plain(p.source)}: {safe_url(p.url)}")
+        if not s.points:
+            out.append("   * No new facts since the earlier digests.")
+        if s.also:
+            out.append("   Also covered by: " + ", ".join(_plain(a) for a in s.also))
+        out.append("")
+    if digest.more_stories:
+        out.append("MORE STORIES")
+        out += [f"- {_plain(s.title)} ({story_meta(s, digest)})" for s in digest.more_stories]
+        out.append("")
+    if digest.quotes:
+        out.append("WHAT OFFICIALS SAID")
+        for q in digest.quotes:
+            out += [f'"{_plain(q.text)}"', f"   quoted in {_plain(q.source)}: {safe_url(q.url)}"]
+        out.append("")
+    out.append("SOURCES AND FEED HEALTH")
+    for src in digest.sources:
+        status = src.status if src.status != "error" else f"error: {src.error}"
+        out.append(f"- {_plain(src.name)}: {src.articles} articles, {_plain(status)}")
+    out.append("")
+    if digest.keywords:
+        out += ["Keywords: " + " · ".join(_plain(k) for k in digest.keywords), ""]
+    return "\n".join(out)
 
 
 def content_hash(digest: Digest) -> str:
@@ -335,3 +370,74 @@ def write_digest(digest: Digest, config: DigestConfig) -> list[Path]:
         atomic_write(path, renderers[ext](digest))
         paths.append(path)
     return paths
+
+
+def digest_link(config: DigestConfig, day: Any) -> str:
+    """The HTML digest's address: absolute with base_url, else relative to the digest folder."""
+    rel = f"{day:%Y}/{day:%m}/{day.isoformat()}.html"
+    return config.base_url + rel if config.base_url else rel
+
+
+def to_atom(config: DigestConfig, topic: str, records: Sequence[DigestRecord]) -> str:
+    """An Atom feed of the digests, newest first, with ids that never change."""
+    import uuid
+    import xml.etree.ElementTree as ET
+
+    ns = "http://www.w3.org/2005/Atom"
+    ET.register_namespace("", ns)
+
+    def el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        node = ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
+        if text is not None:
+            node.text = text
+        return node
+
+    feed_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"monitor:{topic}")
+    feed = ET.Element(f"{{{ns}}}feed")
+    el(feed, "id", f"urn:uuid:{feed_uuid}")
+    el(feed, "title", f"{topic} — daily breakdown")
+    el(feed, "subtitle", "Every point is quoted from the linked article.")
+    newest = max((r.window_end for r in records), default=None)
+    el(feed, "updated", utc(newest) if newest else "1970-01-01T00:00:00Z")
+    el(feed, "generator", "monitor")
+    author = el(feed, "author")
+    el(author, "name", "monitor")
+    if config.base_url:
+        el(feed, "link", rel="self", href=config.base_url + "feed.xml", type="application/atom+xml")
+        el(feed, "link", rel="alternate", href=config.base_url)
+    for r in sorted(records, key=lambda r: r.date, reverse=True):
+        entry = el(feed, "entry")
+        el(entry, "id", f"urn:uuid:{uuid.uuid5(feed_uuid, r.date.isoformat())}")
+        el(entry, "title", _plain(r.title) or f"Digest of {r.date.isoformat()}")
+        el(entry, "updated", utc(r.window_end))
+        el(entry, "published", utc(r.window_end))
+        el(entry, "link", rel="alternate", type="text/html", href=digest_link(config, r.date))
+        el(entry, "summary", _atom_summary(r), type="html")
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
+
+
+def _atom_summary(record: DigestRecord) -> str:
+    """The entry's HTML summary: the story titles with their first point (escaped)."""
+    from markupsafe import escape
+
+    try:
+        data = json.loads(record.body_json) if record.body_json else {}
+    except ValueError:
+        data = {}
+    items = []
+    for s in data.get("stories", [])[:10]:
+        point = s["points"][0]["text"] if s.get("points") else ""
+        items.append(
+            f"<li><strong>{escape(s.get('title', ''))}</strong>"
+            + (f" – {escape(point)}" if point else "")
+            + "</li>"
+        )
+    head = f"<p>{record.articles} new articles, {record.stories} stories.</p>"
+    return head + (f"<ol>{''.join(items)}</ol>" if items else "")
+
+
+def write_atom(config: DigestConfig, topic: str, records: Sequence[DigestRecord]) -> Path:
+    path = config.directory / "feed.xml"
+    atomic_write(path, to_atom(config, topic, records))
+    return path
