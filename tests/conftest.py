@@ -18,6 +18,7 @@ def replay() -> Iterator[ReplayServer]:
 
 
 def write_config(tmp_path: Path, body: str) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "monitor.toml"
     path.write_text(body, encoding="utf-8")
     return path

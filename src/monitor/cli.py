@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 EXIT_CONFIG = 2
 EXIT_STORAGE = 3
 EXIT_ERROR = 1
+EXIT_RUNNING = 4
 
 
 def utcnow() -> datetime:
@@ -56,7 +57,11 @@ class Context:
 
 
 def _fail(exc: MonitorError) -> None:
+    from .schedule import AlreadyRunning
+
     click.echo(f"monitor: {exc}", err=True)
+    if isinstance(exc, AlreadyRunning):
+        sys.exit(EXIT_RUNNING)
     code = (
         EXIT_CONFIG
         if isinstance(exc, ConfigError)
@@ -165,8 +170,9 @@ def _parse_date(_c: Any, _p: Any, value: str | None) -> date | None:
     metavar="YYYY-MM-DD",
     help="The digest's date (default: the most recent window that has ended).",
 )
+@click.option("--deliver", "send", is_flag=True, help="Also deliver it (e-mail, webhooks).")
 @pass_ctx
-def digest(ctx: Context, day: date | None) -> None:
+def digest(ctx: Context, day: date | None, send: bool) -> None:
     """Build the digest for a date from what is stored."""
     from .pipeline import build_digest
 
@@ -174,33 +180,83 @@ def digest(ctx: Context, day: date | None) -> None:
         settings = ctx.settings()
         with ctx.store(settings) as store:
             path = build_digest(settings, store, day, ctx.clock)
-        click.echo(f"Wrote {path}")
+            click.echo(f"Wrote {path}")
+            if send:
+                _deliver(ctx, settings, store, _built_day(path))
     except (MonitorError, OSError) as exc:
         _fail(exc if isinstance(exc, MonitorError) else StorageError(f"cannot write: {exc}"))
 
 
+def _built_day(path: Path) -> date:
+    return date.fromisoformat(path.stem)
+
+
+def _deliver(ctx: Context, settings: Settings, store: Store, day: date | None) -> None:
+    from .deliver import deliver_pending, enqueue
+
+    if settings.delivery.email is None and settings.delivery.webhook is None:
+        click.echo("No delivery configured ([delivery.email], [delivery.webhook]).")
+        return
+    if day is not None:
+        enqueue(settings, store, day, ctx.clock())
+    report = deliver_pending(settings, store, ctx.clock, day)
+    click.echo(
+        f"Delivered {report.sent}; {report.failed} failed attempts; {report.waiting} waiting "
+        "for a retry (see `monitor status`)."
+    )
+
+
 @cli.command()
-@click.option("--once", is_flag=True, help="Poll once, build the latest ended digest, exit.")
+@click.option(
+    "--date",
+    "day",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="Only this digest (default: every digest with something pending).",
+)
 @pass_ctx
-def run(ctx: Context, once: bool) -> None:
-    """Poll the feeds and write the digest.
+def deliver(ctx: Context, day: date | None) -> None:
+    """Send what is still pending in the outbox now, including failed deliveries."""
+    from .schedule import service_lock
 
-    With --once (for cron): poll, then build the most recent window that has ended
-    (today's if it is past the digest time, else yesterday's).
-    """
-    from .pipeline import build_digest
-
-    if not once:
-        raise click.UsageError(
-            "the long-running scheduled service is not available yet; "
-            "run `monitor run --once` from cron or a systemd timer"
-        )
     try:
         settings = ctx.settings()
-        with ctx.store(settings) as store:
+        with service_lock(settings.database), ctx.store(settings) as store:
+            if day is not None and day not in store.built_dates():
+                raise MonitorError(f"no digest has been built for {day.isoformat()}")
+            store.retry_deliveries(day, ctx.clock())
+            _deliver(ctx, settings, store, day)
+    except MonitorError as exc:
+        _fail(exc)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Poll, build the latest ended digest, deliver, exit.")
+@pass_ctx
+def run(ctx: Context, once: bool) -> None:
+    """Run the service: poll on schedule, build and deliver the digest daily.
+
+    The service polls every [schedule] poll_every and builds and delivers the digest at
+    [digest] at in [digest] timezone, catching up on start if it missed one. SIGTERM or
+    Ctrl-C stops it cleanly. One service per database.
+
+    With --once (for cron): poll, then build the most recent window that has ended
+    (today's if it is past the digest time, else yesterday's), deliver it, and exit.
+    """
+    from .schedule import Service, service_lock
+
+    try:
+        settings = ctx.settings()
+        if not once:
+            sys.exit(Service(settings, ctx.clock).run())
+        from .pipeline import build_digest
+
+        with service_lock(settings.database), ctx.store(settings) as store:
             _print_report(_do_poll(ctx, settings, store))
             path = build_digest(settings, store, None, ctx.clock)
-        click.echo(f"Wrote {path}")
+            click.echo(f"Wrote {path}")
+            if settings.delivery.email or settings.delivery.webhook:
+                _deliver(ctx, settings, store, _built_day(path))
     except (MonitorError, OSError) as exc:
         _fail(exc if isinstance(exc, MonitorError) else StorageError(f"cannot write: {exc}"))
 
@@ -213,16 +269,31 @@ def _dt(value: datetime | None) -> str | None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def status(ctx: Context, as_json: bool) -> None:
-    """Per-feed health: last success, last error, consecutive errors, entries seen."""
+    """Feed health, the service's schedule and the delivery outbox."""
+    from .schedule import next_digest_time, running_pid
+
     try:
         settings = ctx.settings()
         with ctx.store(settings) as store:
             store.sync_feeds(settings.feeds)
             feeds = store.feeds([f.url for f in settings.feeds])
             counts = store.counts()
+            state = store.state()
+            outbox = store.deliveries()[:50]
     except MonitorError as exc:
         _fail(exc)
         return
+    pid = running_pid(settings.database)
+    cfg = settings.digest
+    # The running service records its own next times; otherwise say when the next would be.
+    computed = _dt(next_digest_time(ctx.clock(), cfg.at, cfg.tz))
+    service = {
+        "running": pid is not None,
+        "pid": pid,
+        "next_poll": state.get("next_poll") if pid else None,
+        "next_digest": (state.get("next_digest") or computed) if pid else computed,
+        "last_heartbeat": state.get("service_heartbeat"),
+    }
     rows = [
         {
             "name": f.name,
@@ -238,8 +309,22 @@ def status(ctx: Context, as_json: bool) -> None:
         }
         for f in feeds
     ]
+    deliveries = [
+        {
+            "date": d.digest_date.isoformat(),
+            "channel": d.channel,
+            "recipient": d.recipient,
+            "status": d.status,
+            "attempts": d.attempts,
+            "last_error": d.last_error,
+            "next_attempt": _dt(d.next_attempt) if d.status == "pending" else None,
+            "sent_at": _dt(d.sent_at),
+        }
+        for d in outbox
+    ]
     if as_json:
-        click.echo(json.dumps({"feeds": rows, "totals": counts}, indent=2))
+        out = {"feeds": rows, "totals": counts, "service": service, "deliveries": deliveries}
+        click.echo(json.dumps(out, indent=2))
         return
     click.echo(f"{'feed':28} {'status':13} {'last success':21} {'errors':>6} {'entries':>7}")
     for r in rows:
@@ -250,7 +335,23 @@ def status(ctx: Context, as_json: bool) -> None:
         )
         if r["last_error"] and r["status"] == "error":
             click.echo(f"    last error: {r['last_error']}")
+        if r["next_poll_not_before"]:
+            click.echo(f"    next poll not before {r['next_poll_not_before']}")
     click.echo(" · ".join(f"{k}: {v}" for k, v in counts.items()))
+    if pid:
+        click.echo(
+            f"Service running (pid {pid}); next poll {service['next_poll'] or '-'}, "
+            f"next digest {service['next_digest']}."
+        )
+    else:
+        click.echo(f"Service not running; the next digest time is {service['next_digest']}.")
+    for d in deliveries:
+        if d["status"] != "sent":
+            retry = f", next attempt {d['next_attempt']}" if d["next_attempt"] else ""
+            click.echo(
+                f"Delivery {d['date']} {d['channel']} to {d['recipient']}: {d['status']} after "
+                f"{d['attempts']} attempt(s){retry}; {d['last_error'] or ''}"
+            )
 
 
 @cli.group()
