@@ -92,3 +92,31 @@ def test_stale_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None:
     assert running_pid(db) is None
     with service_lock(db):
         assert running_pid(db) == os.getpid()
+
+
+def test_catch_up_only_what_was_missed(tmp_path: Path) -> None:
+    from datetime import date
+
+    from monitor.config import load_settings
+    from monitor.schedule import Service
+    from monitor.store import Store, iso
+
+    from .conftest import write_config
+
+    cfg = write_config(
+        tmp_path,
+        f'[storage]\ndatabase = "{tmp_path / "m.sqlite"}"\n'
+        f'[digest]\ndirectory = "{tmp_path / "d"}"\ntimezone = "Europe/Kyiv"\nat = "07:00"\n',
+    )
+    settings = load_settings(cfg, cwd=tmp_path)
+    now = datetime(2026, 2, 18, 9, 0, tzinfo=UTC)  # 11:00 in Kyiv: the 18th's digest is due
+    service = Service(settings, clock=lambda: now)
+    with Store.open(settings.database) as store:
+        assert service.catch_up_day(store) is None  # a fresh installation: nothing missed
+        store.set_state({"first_poll": iso(datetime(2026, 2, 18, 5, 30, tzinfo=UTC))})
+        assert service.catch_up_day(store) is None  # started after that window had ended
+        store.set_state({"first_poll": iso(datetime(2026, 2, 16, 12, 0, tzinfo=UTC))})
+        assert service.catch_up_day(store) == date(2026, 2, 18)
+        service._build_and_deliver(store, date(2026, 2, 18))
+        assert date(2026, 2, 18) in store.built_dates()
+        assert service.catch_up_day(store) is None  # once
