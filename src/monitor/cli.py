@@ -402,5 +402,139 @@ def demo(ctx: Context, folder: Path | None, keep: Path | None) -> None:
     click.echo("\n".join(lines))
 
 
+@cli.group("eval")
+def eval_group() -> None:
+    """Measure quality against labelled data (see README, Quality)."""
+
+
+def _eval_out(result: dict[str, Any], as_json: bool, title: str, keys: list[str]) -> None:
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(title)
+    for key in keys:
+        value = result[key]
+        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        click.echo(f"  {key:28} {shown}")
+
+
+_split_option = click.option(
+    "--split",
+    type=click.Choice(["all", "tune", "test"]),
+    default="all",
+    show_default=True,
+    help="Half of the data: 'tune' to adjust settings on, 'test' to report on.",
+)
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+_path_argument = click.argument("path", type=click.Path(exists=True, path_type=Path))
+
+
+@eval_group.command("extraction")
+@_path_argument
+@_split_option
+@_json_option
+def eval_extraction_cmd(path: Path, split: str, as_json: bool) -> None:
+    """Article extraction on a folder in the article-extraction-benchmark layout."""
+    from .evaluate import eval_extraction
+
+    try:
+        result = eval_extraction(path, split)
+    except MonitorError as exc:
+        _fail(exc)
+        return
+    _eval_out(
+        result,
+        as_json,
+        f"Extraction on {result['pages']} pages (4-word shingles):",
+        [
+            "f1",
+            "precision",
+            "recall",
+            "pages_per_second",
+            "baseline_f1",
+            "baseline_pages_per_second",
+            "speed_ratio",
+        ],
+    )
+
+
+@eval_group.command("clustering")
+@_path_argument
+@_split_option
+@_json_option
+def eval_clustering_cmd(path: Path, split: str, as_json: bool) -> None:
+    """Story clustering on a JSONL of {id, title, text, date?, cluster_id}."""
+    from .evaluate import eval_clustering
+
+    try:
+        result = eval_clustering(path, split)
+    except MonitorError as exc:
+        _fail(exc)
+        return
+    _eval_out(
+        result,
+        as_json,
+        f"Clustering of {result['documents']} documents into {result['clusters']} stories "
+        f"({result['gold_clusters']} in the labels):",
+        [
+            "b3_f1",
+            "b3_precision",
+            "b3_recall",
+            "pair_f1",
+            "pair_precision",
+            "pair_recall",
+            "docs_per_second",
+        ],
+    )
+
+
+@eval_group.command("relevance")
+@_path_argument
+@_split_option
+@_json_option
+@pass_ctx
+def eval_relevance_cmd(ctx: Context, path: Path, split: str, as_json: bool) -> None:
+    """The topic query on a JSONL of {id, title, summary, text?, label}."""
+    from .evaluate import eval_relevance
+
+    try:
+        result = eval_relevance(path, ctx.settings(), split)
+    except MonitorError as exc:
+        _fail(exc)
+        return
+    _eval_out(
+        result,
+        as_json,
+        f"Topic query on {result['items']} items ({result['positives']} on topic):",
+        ["precision", "recall", "f1"],
+    )
+    if not as_json:
+        for miss in result["errors"]:
+            kind = "missed" if miss["label"] else "wrongly kept"
+            click.echo(f"  {kind}: {miss['title']}")
+
+
+@eval_group.command("summaries")
+@_path_argument
+@_split_option
+@_json_option
+@pass_ctx
+def eval_summaries_cmd(ctx: Context, path: Path, split: str, as_json: bool) -> None:
+    """Story summaries on a JSONL of {id, documents: [text...], summary}."""
+    from .evaluate import eval_summaries
+
+    try:
+        result = eval_summaries(path, ctx.settings(), split)
+    except MonitorError as exc:
+        _fail(exc)
+        return
+    _eval_out(
+        result,
+        as_json,
+        f"Summaries of {result['items']} stories (ROUGE F, cut to the reference's length):",
+        ["rouge1", "rouge2", "rougeL", "lead_rouge1", "lead_rouge2", "lead_rougeL"],
+    )
+
+
 def main() -> None:
     cli(prog_name="monitor")

@@ -222,7 +222,7 @@ def _article_from_page(client: HttpClient, group: list[PendingEntry], canonical:
         if ctype and "html" not in ctype and "xml" not in ctype:
             note = f"not an HTML page ({ctype})"
         else:
-            page_text = extract.extract_text(resp.content, resp.url)
+            page_text = extract.extract_text(resp.content, resp.url, first.title)
     except FetchError as exc:
         note = f"page not fetched: {exc}"
     chosen = extract.choose_text(page_text, feed_text, note)
