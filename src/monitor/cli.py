@@ -77,7 +77,7 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s"
     )
-    for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "courlan", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "courlan", "apscheduler", "absl"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if sys.stderr.isatty() and not verbose:
         # On a terminal the progress bar reports each feed; keep only problems in the log.
