@@ -70,3 +70,15 @@ def test_lead_phrase_prefers_names_and_is_taken_from_the_sentence() -> None:
     assert lead_phrase("Nothing here matters at all today.", Counter()) in (
         "Nothing here matters at all today."
     )
+
+
+def test_developing_story_points_must_add_information() -> None:
+    from monitor.summarize import information
+
+    history = ["Talks resumed in Geneva on Tuesday with envoys from Kyiv and Moscow present."]
+    repeat = "Envoys from Kyiv and Moscow held talks in Geneva on Tuesday, officials confirmed."
+    new = "Negotiators agreed to exchange 1,000 prisoners, Rustem Umerov said after the talks."
+    assert not information(repeat) - information(history[0])
+    assert {"#1,000", "@rustem", "@umerov"} <= information(new)
+    picks = summarize_story([SourceText(1, f"{repeat} {new}")], 5, (), history)
+    assert [p.sentence.text for p in picks] == [new]

@@ -53,6 +53,8 @@ class Story:
     points: tuple[Point, ...]
     sources: tuple[str, ...]  # distinct origins (wire copies count once)
     also: tuple[str, ...]  # sources covering the story that no point quotes
+    outlets: int = 0  # outlets that published it, copies included
+    groups: tuple[str, ...] = ()  # feed groups (config `group`) that covered it
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,8 @@ class SourceHealth:
 
 @dataclass(frozen=True)
 class Quote:
-    text: str
+    text: str  # the whole sentence, verbatim
+    speaker: str  # verbatim from the sentence
     url: str
     source: str
 
@@ -99,8 +102,8 @@ class Digest:
     base_url: str = ""
 
 
+NOVELTY_DIGESTS = 7  # nothing published in this many previous digests is repeated
 _NAME = re.compile(r"\b[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+){0,2}")
-_SPEECH = re.compile(r"\b(said|says|told|stated|added|warned|wrote)\b")
 _GENERIC_NAMES = {
     "The",
     "But",
@@ -251,13 +254,16 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
         ),
     )
     first_windows = store.story_first_windows([sid for sid, _ in ranked])
+    group_of = {f.name: f.group for f in store.feeds()}
     earlier = store.published_points([sid for sid, _ in ranked], before=day)
+    recent = store.recent_points(before=day, digests=NOVELTY_DIGESTS)
     stories: list[Story] = []
     for sid, members in ranked:
         by_id = {a.id: a for a in members}
         picks = summarize.summarize_story(
             [summarize.SourceText(a.id, a.text) for a in members],
             cfg.points_per_story,
+            recent,
             earlier.get(sid, ()),
         )
         points = tuple(
@@ -274,6 +280,7 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
         if not points:
             status = "no-new-facts"
         quoted = {p.source for p in points}
+        all_copies = [c for a in members for c in copies(a)]
         srcs = origins(members)
         stories.append(
             Story(
@@ -288,6 +295,16 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
                 points=points,
                 sources=srcs,
                 also=tuple(s for s in srcs if s not in quoted),
+                outlets=len({a.source for a in members} | {c.source for c in all_copies}),
+                groups=tuple(
+                    sorted(
+                        (
+                            {group_of.get(a.source, "") for a in members}
+                            | {group_of.get(c.source, "") for c in all_copies}
+                        )
+                        - {""}
+                    )
+                ),
             )
         )
     shown = tuple(stories[: cfg.max_stories])
@@ -359,27 +376,52 @@ def _keywords(
     return tuple(out)
 
 
+_SPEAKER_AFTER = re.compile(
+    r"[”\"],?\s+(?:said|says|told \w+|added|wrote|warned|stated)\s+"
+    r"((?:[a-z][\w’'-]*\s+){0,2}(?:[A-Z][\w.’'-]*\s*){1,5})"
+)
+_SPEAKER_BEFORE = re.compile(
+    r"((?:[A-Z][\w.’'-]*\s+){1,5})(?:said|says|told \w+|added|wrote|warned|stated)[,:]?\s+[“\"]"
+)
+_NOT_SPEAKERS = {"He", "She", "They", "It", "We", "I", "The", "This", "That", "But", "And"}
+
+
+def speaker_of(sentence: str) -> str:
+    """The named speaker of a quoted sentence, verbatim, or "" when it names none."""
+    for pattern in (_SPEAKER_AFTER, _SPEAKER_BEFORE):
+        m = pattern.search(sentence)
+        if m:
+            name = m.group(1).strip().rstrip(".,")
+            first = name.split()[0] if name else ""
+            if name and first not in _NOT_SPEAKERS and any(c.isupper() for c in name):
+                return name
+    return ""
+
+
 def _quotes(stories: tuple[Story, ...], by_id: dict[int, StoredArticle]) -> tuple[Quote, ...]:
-    """Up to three quoted statements from the shown stories' articles, not already points."""
+    """Up to three attributed quotes from the shown stories' articles, not already points."""
     used = {p.text for s in stories for p in s.points}
     by_url = {a.url: a for a in by_id.values()}
     out: list[Quote] = []
     for s in stories:  # at most one quote per story, three in all
-        found = next(
-            (
-                (sent, src)
-                for art in s.articles
-                if (src := by_url.get(art.url))
-                for sent in summarize.split_sentences(src.text)[:15]
-                if sent not in used
-                and ("“" in sent or '"' in sent)
-                and _SPEECH.search(sent)
-                and 10 <= len(sent.split()) <= 60
-            ),
-            None,
-        )
-        if found:
-            out.append(Quote(found[0], found[1].url, found[1].source))
+        for art in s.articles:
+            src = by_url.get(art.url)
+            if src is None:
+                continue
+            found = next(
+                (
+                    (sent, who)
+                    for sent in summarize.split_sentences(src.text)[:20]
+                    if sent not in used
+                    and ("“" in sent or '"' in sent)
+                    and 10 <= len(sent.split()) <= 60
+                    and (who := speaker_of(sent))
+                ),
+                None,
+            )
+            if found:
+                out.append(Quote(found[0], found[1], src.url, src.source))
+                break
         if len(out) >= 3:
             break
     return tuple(out)

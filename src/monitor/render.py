@@ -99,10 +99,13 @@ def intro(digest: Digest) -> str:
 
 def story_meta(story: Story, digest: Digest) -> str:
     n = len(story.articles)
+    outlets = max(story.outlets, len(story.sources))
     parts = [
-        f"{n} article{'s' * (n != 1)}",
-        f"{len(story.sources)} source{'s' * (len(story.sources) != 1)}",
+        f"{n} independent report{'s' * (n != 1)}",
+        f"{outlets} outlet{'s' * (outlets != 1)}",
     ]
+    if story.groups:
+        parts.append("covered by " + ", ".join(story.groups))
     if story.status == "new":
         parts.append("new")
     else:
@@ -189,7 +192,8 @@ def to_markdown(digest: Digest) -> str:
     if digest.quotes:
         out += ["## What officials said", ""]
         for q in digest.quotes:
-            out += [f"> {md(q.text)} — quoted in {md_link(q.source, q.url)}", ""]
+            out.append(f"- **{md(q.speaker)}** – {md(q.text)} ({md_link(q.source, q.url)})")
+        out.append("")
     out += ["## Sources and feed health", "", "| Source | Articles | Status |", "|---|---|---|"]
     for src in digest.sources:
         status = src.status if src.status != "error" else f"error: {src.error}"
@@ -236,11 +240,15 @@ def to_json_obj(digest: Digest) -> dict[str, Any]:
                     {"lead": p.lead, "text": p.text, "url": safe_url(p.url), "source": p.source}
                     for p in s.points
                 ],
+                "reports": len(s.articles),
+                "outlets": max(s.outlets, len(s.sources)),
+                "groups": list(s.groups),
             }
             for s in (*digest.stories, *digest.more_stories)
         ],
         "quotes": [
-            {"text": q.text, "url": safe_url(q.url), "source": q.source} for q in digest.quotes
+            {"speaker": q.speaker, "text": q.text, "url": safe_url(q.url), "source": q.source}
+            for q in digest.quotes
         ],
         "keywords": list(digest.keywords),
         "most_mentioned": [{"name": n, "articles": c} for n, c in digest.most_mentioned],
@@ -320,7 +328,10 @@ def to_text(digest: Digest) -> str:
     if digest.quotes:
         out.append("WHAT OFFICIALS SAID")
         for q in digest.quotes:
-            out += [f'"{_plain(q.text)}"', f"   quoted in {_plain(q.source)}: {safe_url(q.url)}"]
+            out += [
+                f"- {_plain(q.speaker)}: {_plain(q.text)}",
+                f"  {_plain(q.source)}: {safe_url(q.url)}",
+            ]
         out.append("")
     out.append("SOURCES AND FEED HEALTH")
     for src in digest.sources:

@@ -407,6 +407,15 @@ class Store:
             out[sid] = [r[0] for r in rows]
         return out
 
+    def recent_points(self, before: date, digests: int = 7) -> list[str]:
+        """Every point of the last `digests` digests built before `before`."""
+        rows = self._all(
+            "SELECT text FROM digest_points WHERE digest_date IN (SELECT date FROM digests "
+            "WHERE date < ? ORDER BY date DESC LIMIT ?) ORDER BY digest_date, story_id, position",
+            (before.isoformat(), digests),
+        )
+        return [r[0] for r in rows]
+
     def record_digest(
         self,
         day: date,

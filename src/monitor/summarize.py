@@ -189,10 +189,35 @@ def lead_phrase(sentence: str, weights: Counter[str]) -> str:
     return phrase[:1].upper() + phrase[1:]
 
 
+_INFO_NUMBER = re.compile(r"\d[\d,.]*")
+_INFO_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
+_INFO_QUOTE = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
+
+
+def information(sentence: str) -> set[str]:
+    """What a sentence can add to a story: numbers, names and places, quoted words."""
+    found = {"#" + n.rstrip(".,") for n in _INFO_NUMBER.findall(sentence)}
+    found |= {"@" + n.lower() for n in _INFO_NAME.findall(sentence)}
+    found |= {'"' + " ".join(words(q)) for q in _INFO_QUOTE.findall(sentence)}
+    return found
+
+
 def summarize_story(
-    sources: Sequence[SourceText], count: int, published: Iterable[str] = ()
+    sources: Sequence[SourceText],
+    count: int,
+    published: Iterable[str] = (),
+    history: Iterable[str] = (),
 ) -> list[Pick]:
-    """Up to `count` novel, distinct key sentences of a story, best first."""
+    """Up to `count` novel, distinct key sentences of a story, best first.
+
+    `published`: points of recent digests, never repeated (nor anything close to them).
+    `history`: the story's own earlier points; when there are some, a sentence must add a
+    number, a name or a quote they do not have.
+    """
+    known_info: set[str] = set()
+    for text in history:
+        known_info |= information(text)
+    has_history = bool(known_info)
     cands = candidates(sources)
     if not cands:
         return []
@@ -208,6 +233,8 @@ def summarize_story(
         s = cands[i]
         ws = _wordset(s.text)
         if any(_jaccard(ws, other) >= SAME_POINT for other in seen):
+            continue
+        if has_history and not information(s.text) - known_info:
             continue
         if per_article[s.article_id] >= 2 and len(sources) > 1:
             continue
