@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -20,6 +21,8 @@ BOMB = gzip.compress(b"\0" * 5_000_000)
 
 
 class Handler(BaseHTTPRequestHandler):
+    seen: ClassVar[list[str]] = []
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -33,6 +36,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
+        Handler.seen.append(self.path)
         p = self.path
         if p == "/feed":
             if self.headers.get("If-None-Match") == '"v1"':
@@ -201,3 +205,32 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after("Mon, 12 Jan 1970 13:46:40 GMT", now, 3600) == 0.0  # in the past
     assert parse_retry_after("Mon, 12 Jan 1970 14:46:40 GMT", now, 7200) == 3600
     assert parse_retry_after(None, now, 3600) is None
+
+
+def test_address_is_checked_where_the_connection_is_made(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name looks public when first checked, then resolves to loopback.
+
+    Only the resolver is faked; the refusal happens in the connection layer, and the local
+    server never sees a request.
+    """
+    import socket
+
+    port = int(server.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    calls = {"n": 0}
+
+    def rebinding(host: str, *args: object, **kwargs: object) -> list:  # type: ignore[type-arg]
+        if host == "rebind.example.org":
+            calls["n"] += 1
+            ip = "93.184.216.34" if calls["n"] == 1 else "127.0.0.1"
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))]
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    before = len(Handler.seen)
+    with client(allow_private_networks=False) as c, pytest.raises(BlockedAddressError):
+        c.get(f"http://rebind.example.org:{port}/feed")
+    assert calls["n"] >= 2
+    assert len(Handler.seen) == before

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from .config import HttpConfig
@@ -138,6 +138,50 @@ def _decode_stream(chunks: Iterable[bytes], content_encoding: str) -> Iterable[b
     return stream
 
 
+_REFUSED = "refused:"
+
+
+def _guarded_backend(allow_private: bool) -> Any:
+    """An httpcore network backend that checks the address it actually connects to.
+
+    The host is resolved here, every address is vetted, and the connection is made to a
+    vetted address, so a name that resolves differently a moment later (DNS rebinding)
+    cannot slip through. TLS still verifies and sends the original host name.
+    """
+    import httpcore
+
+    class GuardedBackend(httpcore.SyncBackend):
+        def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> Any:
+            if allow_private:
+                return super().connect_tcp(host, port, timeout, local_address, socket_options)
+            try:
+                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except (socket.gaierror, UnicodeError) as exc:
+                raise httpcore.ConnectError(f"cannot resolve {host!r}: {exc}") from exc
+            addresses = [str(info[4][0]).split("%")[0] for info in infos]
+            for addr in addresses:
+                if not is_public_address(ipaddress.ip_address(addr)):
+                    raise httpcore.ConnectError(
+                        f"{_REFUSED} {host} resolves to non-public address {addr}"
+                    )
+            error: Exception | None = None
+            for addr in dict.fromkeys(addresses):
+                try:
+                    return super().connect_tcp(addr, port, timeout, local_address, socket_options)
+                except httpcore.ConnectError as exc:
+                    error = exc
+            raise error or httpcore.ConnectError(f"no address for {host!r}")
+
+    return GuardedBackend()
+
+
 class HttpClient:
     """A sync httpx client shared by a thread pool (cheaper in CPU than the async client)."""
 
@@ -153,13 +197,27 @@ class HttpClient:
         self.config = config
         self._clock = clock
         self._wall = wall
+        transport = httpx.HTTPTransport(
+            limits=httpx.Limits(
+                max_connections=config.concurrency * 2,
+                max_keepalive_connections=config.concurrency,
+            ),
+            trust_env=False,
+        )
+        import httpcore
+
+        # The same pool httpx would build, with a backend that vets connected addresses.
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=transport._pool._ssl_context,
+            max_connections=config.concurrency * 2,
+            max_keepalive_connections=config.concurrency,
+            network_backend=_guarded_backend(config.allow_private_networks),
+        )
         self._client = httpx.Client(
+            transport=transport,
             follow_redirects=False,
             timeout=httpx.Timeout(config.timeout_seconds, connect=config.connect_timeout_seconds),
             headers={"User-Agent": config.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(
-                max_connections=config.concurrency * 2, max_keepalive_connections=config.concurrency
-            ),
             trust_env=False,
         )
         self._host_locks: dict[str, threading.BoundedSemaphore] = {}
@@ -252,6 +310,10 @@ class HttpClient:
             except httpx.TimeoutException as exc:
                 raise FetchError(current, f"timed out ({type(exc).__name__})") from exc
             except httpx.HTTPError as exc:
+                if str(exc).startswith(_REFUSED):
+                    raise BlockedAddressError(
+                        current, f"{exc} (set http.allow_private_networks = true to allow)"
+                    ) from exc
                 raise FetchError(current, f"network error: {exc or type(exc).__name__}") from exc
         raise FetchError(url, f"more than {self.config.max_redirects} redirects")
 
