@@ -145,3 +145,51 @@ def test_an_article_seen_after_its_window_was_built_goes_to_the_next_window(
         assert article.window_date == date(2026, 2, 19)
         path = build_digest(settings, store, date(2026, 2, 18), lambda: now)
         assert "No new articles" in path.read_text(encoding="utf-8")  # rebuild is unchanged
+
+
+def test_gone_feed_is_paused_visibly_until_resumed(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    class Gone(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(410)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Gone)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/feed.xml"
+        settings = _settings(tmp_path, url)
+        now = datetime(2026, 2, 18, 6, 0, tzinfo=UTC)
+        with Store.open(settings.database) as store, HttpClient(settings.http) as client:
+            first = poll(settings, store, client, lambda: now)
+            assert first.outcomes[0].status == "error"
+            assert "410" in (store.feeds()[0].paused or "")
+            later = poll(settings, store, client, lambda: now + timedelta(days=1))
+            assert later.outcomes[0].status == "paused"
+        cfg = str(tmp_path / "monitor.toml")
+        status = CliRunner().invoke(cli, ["--config", cfg, "status"])
+        assert "PAUSED" in status.output and "410" in status.output
+        resumed = CliRunner().invoke(cli, ["--config", cfg, "feeds", "resume", "--all"])
+        assert resumed.exit_code == 0 and "Resumed 1 feed" in resumed.output
+        with Store.open(settings.database) as store:
+            assert store.feeds()[0].paused is None
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_feed_back_off_grows_then_pauses() -> None:
+    from monitor.pipeline import PAUSE_AFTER, feed_backoff
+
+    every = 1800
+    assert feed_backoff(1, every) == timedelta(0) and feed_backoff(2, every) == timedelta(0)
+    assert feed_backoff(3, every) == timedelta(hours=1)
+    assert feed_backoff(4, every) == timedelta(hours=2)
+    assert feed_backoff(PAUSE_AFTER, every) == timedelta(days=1)

@@ -139,6 +139,8 @@ def _print_report(report: PollReport) -> None:
             click.echo(f"  FAILED {o.feed}: {o.error}")
         elif o.status == "deferred":
             click.echo(f"  DEFERRED {o.feed}: {o.error}")
+        elif o.status == "paused":
+            click.echo(f"  PAUSED {o.feed}: {o.error} (`monitor feeds resume` to poll it again)")
 
 
 @cli.command()
@@ -306,6 +308,7 @@ def status(ctx: Context, as_json: bool) -> None:
             "consecutive_errors": f.consecutive_errors,
             "entries_seen": f.entries_seen,
             "next_poll_not_before": _dt(f.next_poll),
+            "paused": f.paused,
         }
         for f in feeds
     ]
@@ -335,7 +338,9 @@ def status(ctx: Context, as_json: bool) -> None:
         )
         if r["last_error"] and r["status"] == "error":
             click.echo(f"    last error: {r['last_error']}")
-        if r["next_poll_not_before"]:
+        if r["paused"]:
+            click.echo(f"    PAUSED: {r['paused']} (`monitor feeds resume` to poll it again)")
+        elif r["next_poll_not_before"]:
             click.echo(f"    next poll not before {r['next_poll_not_before']}")
     click.echo(" · ".join(f"{k}: {v}" for k, v in counts.items()))
     if pid:
@@ -372,6 +377,24 @@ def feeds_list(ctx: Context) -> None:
         group = f" [{f.group}]" if f.group else ""
         click.echo(f"{f.name}{group}\n    {f.url}")
     click.echo(f"{len(settings.feeds)} feeds in {settings.path}")
+
+
+@feeds.command("resume")
+@click.argument("urls", nargs=-1)
+@click.option("--all", "resume_all", is_flag=True, help="Resume every paused feed.")
+@pass_ctx
+def feeds_resume(ctx: Context, urls: tuple[str, ...], resume_all: bool) -> None:
+    """Poll paused feeds again (paused after HTTP 410 or many failures in a row)."""
+    if not urls and not resume_all:
+        raise click.UsageError("name the feed URLs to resume, or use --all")
+    try:
+        settings = ctx.settings()
+        with ctx.store(settings) as store:
+            n = store.resume_feeds(None if resume_all else list(urls))
+    except MonitorError as exc:
+        _fail(exc)
+        return
+    click.echo(f"Resumed {n} feed{'s' * (n != 1)}.")
 
 
 @cli.command()

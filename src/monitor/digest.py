@@ -201,8 +201,12 @@ def _health(feeds: list[FeedState], counts: dict[int, int]) -> tuple[SourceHealt
             url=f.url,
             articles=counts.get(f.id, 0),
             # the JSON contract knows ok | not-modified | error: a feed never polled is an error
-            status=f.last_status or "error",
-            error=f.last_error or ("" if f.last_status else "never polled"),
+            status="error" if f.paused else (f.last_status or "error"),
+            error=(
+                f"paused: {f.paused}"
+                if f.paused
+                else f.last_error or ("" if f.last_status else "never polled")
+            ),
             last_success=f.last_success,
             consecutive_errors=f.consecutive_errors,
         )

@@ -130,5 +130,10 @@ def _v2(db: sqlite3.Connection) -> None:
     _run_script(db, _V2)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(db: sqlite3.Connection) -> None:
+    """Paused feeds: gone (HTTP 410) or failing for too long; resumed by hand."""
+    db.execute("ALTER TABLE feeds ADD COLUMN paused TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,6 +23,7 @@ class FeedState:
     title: str = ""
     format: str = ""
     next_poll: datetime | None = None  # set when the server asked us to wait (Retry-After)
+    paused: str | None = None  # why the feed is no longer polled (410, too many failures)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class StoredArticle:
 class PollOutcome:
     feed: str
     url: str
-    status: str  # ok | not-modified | error | deferred (the server asked us to wait)
+    status: str  # ok | not-modified | error | deferred (waiting) | paused
     new_entries: int = 0
     on_topic: int = 0
     error: str = ""

@@ -56,6 +56,7 @@ class _FeedResult:
     not_modified: bool
     error: str
     retry_after: float | None = None
+    status: int | None = None
 
 
 def _fetch_feed(client: HttpClient, state: FeedState, now: datetime, max_items: int) -> _FeedResult:
@@ -76,7 +77,7 @@ def _fetch_feed(client: HttpClient, state: FeedState, now: datetime, max_items: 
         )
         return _FeedResult(state, parsed, resp.etag, resp.last_modified, False, "")
     except FetchError as exc:
-        return _FeedResult(state, None, None, None, False, str(exc), exc.retry_after)
+        return _FeedResult(state, None, None, None, False, str(exc), exc.retry_after, exc.status)
     except FeedError as exc:
         return _FeedResult(state, None, None, None, False, str(exc))
 
@@ -102,9 +103,12 @@ def poll(
     outcomes: list[PollOutcome] = []
     # A feed whose server asked us to wait (Retry-After), or that keeps failing (back-off),
     # is left alone until its next poll time.
-    due = [s for s in states if s.next_poll is None or s.next_poll <= now]
+    due = [s for s in states if not s.paused and (s.next_poll is None or s.next_poll <= now)]
     for st in states:
-        if st not in due:
+        if st.paused:
+            outcomes.append(PollOutcome(st.name, st.url, "paused", error=st.paused))
+            on_feed(outcomes[-1])
+        elif st not in due:
             why = "server asked to wait" if st.consecutive_errors <= 2 else "backing off"
             wait = f"{why} until {st.next_poll:%Y-%m-%d %H:%M} UTC"
             outcomes.append(PollOutcome(st.name, st.url, "deferred", error=wait))
@@ -133,6 +137,7 @@ def poll(
 
 
 BACKOFF_CAP = timedelta(days=1)
+PAUSE_AFTER = 20  # consecutive failures (about a week of daily retries once backed off)
 
 
 def feed_backoff(consecutive_errors: int, poll_every_seconds: int) -> timedelta:
@@ -146,10 +151,20 @@ def feed_backoff(consecutive_errors: int, poll_every_seconds: int) -> timedelta:
 def _record_feed(settings: Settings, store: Store, res: _FeedResult, now: datetime) -> PollOutcome:
     st = res.state
     if res.error:
-        wait = feed_backoff(st.consecutive_errors + 1, settings.schedule.poll_every_seconds)
+        errors = st.consecutive_errors + 1
+        wait = feed_backoff(errors, settings.schedule.poll_every_seconds)
         if res.retry_after:
             wait = max(wait, timedelta(seconds=res.retry_after))
-        store.record_poll_error(st.id, now, res.error, now + wait if wait else None)
+        pause = None
+        if res.status == 410:
+            pause = "the server says the feed is gone (HTTP 410)"
+        elif errors >= PAUSE_AFTER:
+            pause = f"{errors} failures in a row"
+        store.record_poll_error(st.id, now, res.error, now + wait if wait else None, pause)
+        if pause:
+            log.warning(
+                "feed %s paused: %s (`monitor feeds resume` to poll it again)", st.name, pause
+            )
         log.warning("feed %s: error: %s", st.name, res.error)
         return PollOutcome(st.name, st.url, "error", error=res.error)
     if res.not_modified or res.parsed is None:

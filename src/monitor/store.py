@@ -150,6 +150,7 @@ class Store:
                 title=r["title"],
                 format=r["format"],
                 next_poll=_opt_dt(r["next_poll"]),
+                paused=r["paused"],
             )
             for r in rows
         ]
@@ -223,14 +224,31 @@ class Store:
         return inserted
 
     def record_poll_error(
-        self, feed_id: int, now: datetime, error: str, next_poll: datetime | None = None
+        self,
+        feed_id: int,
+        now: datetime,
+        error: str,
+        next_poll: datetime | None = None,
+        pause: str | None = None,
     ) -> None:
         with self.transaction() as db:
             db.execute(
                 "UPDATE feeds SET last_attempt = ?, last_status = 'error', last_error = ?, "
-                "consecutive_errors = consecutive_errors + 1, next_poll = ? WHERE id = ?",
-                (iso(now), error[:1000], iso(next_poll) if next_poll else None, feed_id),
+                "consecutive_errors = consecutive_errors + 1, next_poll = ?, "
+                "paused = coalesce(?, paused) WHERE id = ?",
+                (iso(now), error[:1000], iso(next_poll) if next_poll else None, pause, feed_id),
             )
+
+    def resume_feeds(self, urls: Sequence[str] | None) -> int:
+        """Clear the pause (and back-off) of the given feeds, or of all when None."""
+        sql = "UPDATE feeds SET paused = NULL, next_poll = NULL, consecutive_errors = 0 "
+        sql += "WHERE paused IS NOT NULL"
+        params: list[Any] = []
+        if urls is not None:
+            sql += f" AND url IN ({','.join('?' * len(urls))})"
+            params = list(urls)
+        with self.transaction() as db:
+            return int(db.execute(sql, params).rowcount)
 
     # -- entries and articles ---------------------------------------------------------------
 
