@@ -49,6 +49,12 @@ class HttpConfig:
 
 
 @dataclass(frozen=True)
+class ExtractConfig:
+    workers: int = 2  # processes; 0 extracts in-process without a time limit
+    timeout_seconds: float = 20.0  # per page
+
+
+@dataclass(frozen=True)
 class TopicConfig:
     name: str = "Ukraine peace talks"
     query: str = DEFAULT_QUERY
@@ -114,6 +120,7 @@ class Settings:
     feeds: tuple[FeedConfig, ...] = field(default_factory=tuple)
     max_items_per_feed: int = 500
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -311,6 +318,14 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         f.finish()
         feeds.append(FeedConfig(name=name, url=url, group=group))
     delivery = _load_delivery(problems, top.get("delivery", dict, {}))
+    x = _Reader(problems, "extract", top.get("extract", dict, {}))
+    extract = ExtractConfig(
+        workers=x.get("workers", int, 2),
+        timeout_seconds=float(x.get("timeout_seconds", (int, float), 20.0)),
+    )
+    x.check("workers", 0 <= extract.workers <= 64, "must be between 0 and 64")
+    x.check("timeout_seconds", 0 < extract.timeout_seconds <= 600, "must be between 0 and 600")
+    x.finish()
     max_items = top.get("max_items_per_feed", int, 500)
     top.check("max_items_per_feed", 1 <= max_items <= 100_000, "must be between 1 and 100000")
     top.finish()
@@ -327,6 +342,7 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         feeds=tuple(feeds),
         max_items_per_feed=max_items,
         delivery=delivery,
+        extract=extract,
     )
 
 

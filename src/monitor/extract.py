@@ -10,10 +10,13 @@ about half again as much and the feed already has them.
 
 from __future__ import annotations
 
+import contextlib
 import html as html_lib
 import logging
 import re
+import threading
 from dataclasses import dataclass
+from typing import Any
 
 from .text import clean_block
 
@@ -110,3 +113,117 @@ def choose_text(page_text: str, feed_text: str, fetch_note: str) -> Extracted:
         return Extracted(page_text, "page")
     note = fetch_note or "no main text found on the page"
     return Extracted(feed_text, "feed", note)
+
+
+def _worker_main(conn: Any) -> None:
+    """A worker process: extract pages sent over the pipe until told to stop."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        html, url, title = job
+        try:
+            conn.send(extract_text(html, url, title))
+        except Exception as exc:  # report, never die silently: the parent records it
+            conn.send(ExtractionFailed(f"{type(exc).__name__}: {exc}"))
+
+
+class ExtractionFailed(Exception):
+    pass
+
+
+class ExtractorPool:
+    """Extraction in worker processes: both cores, and a time limit per page.
+
+    A page that takes longer than `timeout` (a pathological DOM) has its worker killed and
+    replaced; the caller gets an error and falls back to the feed's text. Thread-safe: fetch
+    threads hand pages over as they arrive. `workers=0` extracts in-process, unbounded.
+    """
+
+    def __init__(self, workers: int, timeout: float) -> None:
+        import multiprocessing
+        import queue
+
+        self.timeout = timeout
+        self.workers = workers
+        self._ctx = multiprocessing.get_context("spawn")  # no fork of a threaded process
+        self._idle: queue.Queue[tuple[Any, Any]] = queue.Queue()
+        self._all: list[tuple[Any, Any]] = []
+        self._lock = threading.Lock()
+        self._started = 0
+
+    def _spawn(self) -> tuple[Any, Any]:
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        proc.start()
+        child.close()
+        with self._lock:
+            self._all.append((proc, parent))
+        return proc, parent
+
+    def _take(self) -> tuple[Any, Any]:
+        import queue
+
+        with self._lock:
+            can_start = self._started < self.workers
+            if can_start:
+                self._started += 1
+        if can_start:
+            return self._spawn()
+        try:
+            return self._idle.get(timeout=self.timeout * 4)
+        except queue.Empty:
+            raise ExtractionFailed("no extraction worker became free") from None
+
+    def extract(self, html: bytes, url: str, title: str = "") -> str:
+        if self.workers <= 0:
+            return extract_text(html, url, title)
+        proc, conn = self._take()
+        try:
+            conn.send((html, url, title))
+            if not conn.poll(self.timeout):
+                raise TimeoutError
+            result = conn.recv()
+        except (TimeoutError, EOFError, OSError, BrokenPipeError) as exc:
+            # Kill the stuck or dead worker and put a fresh one in its place.
+            proc.kill()
+            proc.join(5)
+            conn.close()
+            with self._lock:
+                self._all.remove((proc, conn))
+            self._idle.put(self._spawn())
+            if isinstance(exc, TimeoutError):
+                raise ExtractionFailed(
+                    f"extraction took longer than {self.timeout:g}s and was stopped"
+                ) from None
+            raise ExtractionFailed(f"extraction worker died: {exc}") from exc
+        self._idle.put((proc, conn))
+        if isinstance(result, ExtractionFailed):
+            raise result
+        return str(result)
+
+    def close(self) -> None:
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for _proc, conn in workers:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+        for proc, conn in workers:
+            proc.join(2)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(2)
+            conn.close()
+
+    def __enter__(self) -> ExtractorPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -226,7 +226,12 @@ class _Built:
     stories: frozenset[str]
 
 
-def _article_from_page(client: HttpClient, group: list[PendingEntry], canonical: str) -> NewArticle:
+def _article_from_page(
+    client: HttpClient,
+    extractor: extract.ExtractorPool,
+    group: list[PendingEntry],
+    canonical: str,
+) -> NewArticle:
     """Fetch and extract the page of an entry, falling back to the feed's own text."""
     first = group[0]
     feed_text = first.content if len(first.content) > len(first.summary) else first.summary
@@ -237,9 +242,11 @@ def _article_from_page(client: HttpClient, group: list[PendingEntry], canonical:
         if ctype and "html" not in ctype and "xml" not in ctype:
             note = f"not an HTML page ({ctype})"
         else:
-            page_text = extract.extract_text(resp.content, resp.url, first.title)
+            page_text = extractor.extract(resp.content, resp.url, first.title)
     except FetchError as exc:
         note = f"page not fetched: {exc}"
+    except extract.ExtractionFailed as exc:
+        note = str(exc)
     chosen = extract.choose_text(page_text, feed_text, note)
     return NewArticle(
         entry_ids=tuple(e.id for e in group),
@@ -276,10 +283,16 @@ def _ingest_pending(
         {e.id: existing[url] for url, es in groups.items() if url in existing for e in es}
     )
     todo = [(url, es) for url, es in groups.items() if url not in existing]
-    articles = sorted(
-        client.each(lambda item: _article_from_page(client, item[1], item[0]), todo, should_stop),
-        key=lambda a: (a.published, a.canonical_url),
-    )
+    cfg = settings.extract
+    with extract.ExtractorPool(min(cfg.workers, len(todo)), cfg.timeout_seconds) as extractor:
+        articles = sorted(
+            client.each(
+                lambda item: _article_from_page(client, extractor, item[1], item[0]),
+                todo,
+                should_stop,
+            ),
+            key=lambda a: (a.published, a.canonical_url),
+        )
     if not articles:
         return _Built(0, 0, 0, 0, frozenset())
     digest = settings.digest
