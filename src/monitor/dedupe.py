@@ -68,7 +68,7 @@ def canonical_url(url: str) -> str:
     if path.startswith("/amp/"):
         path = path[4:]
     if len(path) > 1:
-        path = path.rstrip("/")
+        path = path.rstrip("/") or "/"
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)

@@ -312,7 +312,7 @@ def to_text(digest: Digest) -> str:
     out += [f"- {k}: {_plain(v)}" for k, v in facts(digest)]
     out.append("")
     for i, s in enumerate(digest.stories, 1):
-        out += [f"{i}. {_plain(s.title)}", f"   {story_meta(s, digest)}", ""]
+        out += [f"{i}. {_plain(s.title)}", f"   {_plain(story_meta(s, digest))}", ""]
         for p in s.points:
             out.append(f"   * {_plain(p.lead)} – {_plain(p.text)}")
             out.append(f"     {_plain(p.source)}: {safe_url(p.url)}")
@@ -323,7 +323,9 @@ def to_text(digest: Digest) -> str:
         out.append("")
     if digest.more_stories:
         out.append("MORE STORIES")
-        out += [f"- {_plain(s.title)} ({story_meta(s, digest)})" for s in digest.more_stories]
+        out += [
+            f"- {_plain(s.title)} ({_plain(story_meta(s, digest))})" for s in digest.more_stories
+        ]
         out.append("")
     if digest.quotes:
         out.append("WHAT OFFICIALS SAID")
