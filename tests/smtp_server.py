@@ -21,6 +21,7 @@ def free_port() -> int:
 class Behaviour:
     refuse: set[str] = field(default_factory=set)  # recipients answered with 550
     drop_after: int | None = None  # close the connection after this many messages
+    delay: float = 0.0  # seconds before accepting each message (a slow server)
     received: list[tuple[list[str], Message]] = field(default_factory=list)
 
 
@@ -37,6 +38,10 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.b.delay:
+            import asyncio
+
+            await asyncio.sleep(self.b.delay)
         if self.b.drop_after is not None and len(self.b.received) >= self.b.drop_after:
             server.transport.close()
             return "421 closing"

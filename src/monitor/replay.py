@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
@@ -20,8 +21,11 @@ _LINK = re.compile(rb"(<link>\s*(?:<!\[CDATA\[)?\s*|<link[^>]*\bhref=[\"'])https
 
 
 class ReplayServer:
-    def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, folder: Path, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0
+    ) -> None:
         self.folder = folder
+        self.delay = delay  # seconds before each answer (slow publishers, crash tests)
         index = folder / "pages" / "index.json"
         self.pages: dict[str, str] = (
             json.loads(index.read_text(encoding="utf-8")) if index.exists() else {}
@@ -65,6 +69,8 @@ class ReplayServer:
 
             def do_GET(self) -> None:
                 server.requests.append(self.path)
+                if server.delay:
+                    time.sleep(server.delay)
                 if self.path.startswith("/feeds/"):
                     name = unquote(self.path[len("/feeds/") :])
                     path = server.folder / "feeds" / name
@@ -90,17 +96,17 @@ class ReplayServer:
 def main(argv: list[str] | None = None) -> None:
     """`python -m monitor.replay FOLDER [--port N] [--config OUT.toml]`: serve until Ctrl-C."""
     import argparse
-    import time
 
     parser = argparse.ArgumentParser(prog="python -m monitor.replay", description=main.__doc__)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--config", type=Path, help="also write a config polling every feed")
     parser.add_argument(
         "--workdir", type=Path, default=Path("."), help="database and digests for --config go here"
     )
     args = parser.parse_args(argv)
-    with ReplayServer(args.folder, port=args.port) as server:
+    with ReplayServer(args.folder, port=args.port, delay=args.delay) as server:
         if args.config:
             from .demo import write_replay_config
 

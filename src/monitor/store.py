@@ -58,7 +58,7 @@ class Store:
                 raise StorageError(f"{path}: cannot switch the database to WAL mode ({mode})")
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         store = cls(db, path)
         store._migrate()
