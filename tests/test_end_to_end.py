@@ -187,3 +187,41 @@ def test_stories_persist_across_days_without_repeating_points(
         assert s["status"] in ("developing", "no-new-facts")
         assert s["since"] < "2026-02-18"
         assert not {p["text"] for p in s["points"]} & earlier[s["id"]]
+
+
+def test_same_bytes_whatever_the_hash_seed(
+    polled: tuple[Path, ReplayServer], tmp_path: Path
+) -> None:
+    """Determinism across processes: set and dict orders must never reach the output."""
+    import os
+    import subprocess
+    import sys
+
+    config, _ = polled
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "--config",
+                str(config),
+                "digest",
+                "--date",
+                "2026-02-18",
+            ],
+            capture_output=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(
+            sorted(
+                (p.name, p.read_bytes())
+                for p in (tmp_path / "digests/2026/02").glob("2026-02-18.*")
+            )
+        )
+    assert outputs[0] == outputs[1]

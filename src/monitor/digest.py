@@ -316,7 +316,7 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
     names = _names(texts)
     topic_words = set(query_terms(settings.topic.query))
     most = tuple(
-        (n, c) for n, c in names.most_common(20) if c > 1 and not _is_topic_word(n, topic_words)
+        (n, c) for n, c in ranked_counts(names)[:20] if c > 1 and not _is_topic_word(n, topic_words)
     )[:5]
     keywords = _keywords(originals, names, topic_words)
     quotes = _quotes(shown, {a.id: a for a in originals})
@@ -345,6 +345,12 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
     )
 
 
+def ranked_counts(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most common first, ties by name: Counter.most_common breaks ties by insertion order,
+    which follows set iteration and so changes from one process to the next."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def _is_topic_word(word: str, topic_words: set[str]) -> bool:
     w = word.lower()
     return any(w.startswith(t) for t in topic_words)
@@ -370,11 +376,11 @@ def _keywords(
             }
         )
     out: list[str] = []
-    for name, c in names.most_common(20):
+    for name, c in ranked_counts(names)[:20]:
         if c > 1 and not _is_topic_word(name, topic_words) and len(out) < 5:
             out.append(name)
     taken = {k.lower() for k in out}
-    for w, c in df.most_common(10):
+    for w, c in ranked_counts(df)[:10]:
         if c > 1 and w not in taken and len(out) < 10:
             out.append(w)
     return tuple(out)
