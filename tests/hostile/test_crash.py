@@ -58,12 +58,14 @@ def test_kill_during_poll_then_restart(tmp_path: Path) -> None:
     clean_dir, crash_dir = tmp_path / "clean", tmp_path / "crash"
     clean_dir.mkdir()
     crash_dir.mkdir()
-    with ReplayServer(REPLAY, delay=0.05) as server:
+    # 0.3 s per answer and two requests at a time per host: a poll of the 15 replayed feeds
+    # takes over 2 s before the first page, so every kill below lands mid-poll.
+    with ReplayServer(REPLAY, delay=0.3) as server:
         clean = write_replay_config(REPLAY, server, clean_dir)
         assert monitor(clean, "poll").returncode == 0
         expected = snapshot(clean_dir / "monitor.sqlite")
         crashy = write_replay_config(REPLAY, server, crash_dir)
-        for delay in (0.8, 1.6, 2.4):  # during start-up, feed fetching, page fetching
+        for delay in (0.8, 1.5, 2.2):  # during start-up and feed fetching
             assert kill_after(crashy, delay, "poll") == -signal.SIGKILL
             if (crash_dir / "monitor.sqlite").exists():
                 snapshot(crash_dir / "monitor.sqlite")  # never torn
@@ -95,7 +97,7 @@ def test_kill_during_digest_writing_leaves_whole_files(tmp_path: Path) -> None:
 
 def test_kill_during_delivery_loses_no_message(tmp_path: Path) -> None:
     recipients = [f"r{i}@example.org" for i in range(6)]
-    behaviour = Behaviour(delay=0.4)
+    behaviour = Behaviour(delay=0.6)
     with ReplayServer(REPLAY) as server, smtp_server(behaviour) as port:
         config = write_replay_config(REPLAY, server, tmp_path)
         config.write_text(
