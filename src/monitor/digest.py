@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import summarize
+from . import summarize, timing
 from .config import Settings
 from .models import FeedState, StoredArticle
 from .store import Store
@@ -264,12 +264,13 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
     stories: list[Story] = []
     for sid, members in ranked:
         by_id = {a.id: a for a in members}
-        picks = summarize.summarize_story(
-            [summarize.SourceText(a.id, a.text) for a in members],
-            cfg.points_per_story,
-            recent,
-            earlier.get(sid, ()),
-        )
+        with timing.stage("summarize"):
+            picks = summarize.summarize_story(
+                [summarize.SourceText(a.id, a.text) for a in members],
+                cfg.points_per_story,
+                recent,
+                earlier.get(sid, ()),
+            )
         points = tuple(
             Point(
                 p.lead,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import cluster, dedupe, extract, feeds, topic
+from . import cluster, dedupe, extract, feeds, timing, topic
 from .config import Settings
 from .errors import FeedError, FetchError
 from .fetch import HttpClient
@@ -113,12 +113,13 @@ def poll(
             wait = f"{why} until {st.next_poll:%Y-%m-%d %H:%M} UTC"
             outcomes.append(PollOutcome(st.name, st.url, "deferred", error=wait))
             on_feed(outcomes[-1])
-    for res in client.each(
-        lambda st: _fetch_feed(client, st, now, settings.max_items_per_feed), due, should_stop
-    ):
-        outcome = _record_feed(settings, store, res, clock())
-        outcomes.append(outcome)
-        on_feed(outcome)
+    with timing.stage("poll"):
+        for res in client.each(
+            lambda st: _fetch_feed(client, st, now, settings.max_items_per_feed), due, should_stop
+        ):
+            outcome = _record_feed(settings, store, res, clock())
+            outcomes.append(outcome)
+            on_feed(outcome)
     order = {s.url: i for i, s in enumerate(states)}
     outcomes.sort(key=lambda o: order.get(o.url, 0))
     if should_stop():
@@ -284,7 +285,12 @@ def _ingest_pending(
     )
     todo = [(url, es) for url, es in groups.items() if url not in existing]
     cfg = settings.extract
-    with extract.ExtractorPool(min(cfg.workers, len(todo)), cfg.timeout_seconds) as extractor:
+    # Fetch threads hand each page to the extraction processes as it arrives, so fetching
+    # and extracting overlap and only a few pages are held in memory at a time.
+    with (
+        timing.stage("extract"),
+        extract.ExtractorPool(min(cfg.workers, len(todo)), cfg.timeout_seconds) as extractor,
+    ):
         articles = sorted(
             client.each(
                 lambda item: _article_from_page(client, extractor, item[1], item[0]),
@@ -305,36 +311,41 @@ def _ingest_pending(
         for a in neighbours
         if a.duplicate_of is None and a.content_hash
     ]
-    # New articles get negative ids until stored; duplicates of one of them name it by URL.
-    batch_url = {-(i + 1): a.canonical_url for i, a in enumerate(articles)}
-    rows: list[tuple[NewArticle, date, int | str | None]] = []
-    originals: list[tuple[int, NewArticle]] = []
-    for i, art in enumerate(articles):
-        dup = (
-            dedupe.find_duplicate(art.content_hash, dedupe.decode_sketch(art.sketch), candidates)
-            if art.text
-            else None
+    with timing.stage("dedupe"):
+        # New articles get negative ids until stored; duplicates of one of them name it by URL.
+        batch_url = {-(i + 1): a.canonical_url for i, a in enumerate(articles)}
+        rows: list[tuple[NewArticle, date, int | str | None]] = []
+        originals: list[tuple[int, NewArticle]] = []
+        for i, art in enumerate(articles):
+            dup = (
+                dedupe.find_duplicate(
+                    art.content_hash, dedupe.decode_sketch(art.sketch), candidates
+                )
+                if art.text
+                else None
+            )
+            window = assign_window(art.published, built_dates, digest.at, digest.tz)
+            if dup is None:
+                candidates.append((-(i + 1), art.content_hash, dedupe.decode_sketch(art.sketch)))
+                originals.append((-(i + 1), art))
+                rows.append((art, window, None))
+            else:
+                rows.append((art, window, batch_url.get(dup, dup)))
+    with timing.stage("cluster"):
+        assigned = cluster.assign_stories(
+            [
+                cluster.ClusterItem(a.id, a.title, a.text, a.published, a.story_id)
+                for a in neighbours
+                if a.duplicate_of is None and a.story_id
+            ],
+            [
+                cluster.ClusterItem(tmp, a.title, a.text, a.published, seed=a.canonical_url)
+                for tmp, a in originals
+            ],
         )
-        window = assign_window(art.published, built_dates, digest.at, digest.tz)
-        if dup is None:
-            candidates.append((-(i + 1), art.content_hash, dedupe.decode_sketch(art.sketch)))
-            originals.append((-(i + 1), art))
-            rows.append((art, window, None))
-        else:
-            rows.append((art, window, batch_url.get(dup, dup)))
-    assigned = cluster.assign_stories(
-        [
-            cluster.ClusterItem(a.id, a.title, a.text, a.published, a.story_id)
-            for a in neighbours
-            if a.duplicate_of is None and a.story_id
-        ],
-        [
-            cluster.ClusterItem(tmp, a.title, a.text, a.published, seed=a.canonical_url)
-            for tmp, a in originals
-        ],
-    )
     stories = {a.canonical_url: assigned[tmp] for tmp, a in originals}
-    store.add_articles(rows, stories, clock())
+    with timing.stage("store"):
+        store.add_articles(rows, stories, clock())
     return _Built(
         new_articles=len(originals),
         duplicates=len(rows) - len(originals),
@@ -354,14 +365,16 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
 
     now = clock()
     day = day or latest_ended(now, settings.digest.at, settings.digest.tz)
-    value = digest_mod.compose(settings, store, day)
-    paths = render.write_digest(value, settings.digest)
-    bodies = RenderedBodies(
-        title=render.title_of(value),
-        json=render.to_json(value),
-        html=render.to_html(value),
-        text=render.to_text(value),
-    )
+    with timing.stage("compose"):
+        value = digest_mod.compose(settings, store, day)
+    with timing.stage("render"):
+        paths = render.write_digest(value, settings.digest)
+        bodies = RenderedBodies(
+            title=render.title_of(value),
+            json=render.to_json(value),
+            html=render.to_html(value),
+            text=render.to_text(value),
+        )
     store.record_digest(
         day,
         (value.window_start, value.window_end),
@@ -372,5 +385,6 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
         [(s.id, i, p.text, p.url) for s in value.stories for i, p in enumerate(s.points)],
         bodies,
     )
-    render.write_atom(settings.digest, settings.topic.name, store.digests(limit=60))
+    with timing.stage("render"):
+        render.write_atom(settings.digest, settings.topic.name, store.digests(limit=60))
     return paths[0]
