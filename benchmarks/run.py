@@ -110,7 +110,7 @@ class Corpus:
         for f in range(feeds):
             host = f"127.0.0.{2 + f % HOSTS}"
             entries = []
-            for i in range(items):
+            for _ in range(items):
                 roll = rng.random()
                 if roll < 0.60 or not distinct:
                     d = len(distinct)
