@@ -25,6 +25,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -38,6 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,10 +151,9 @@ class Corpus:
 class Servers:
     """One HTTP server per loopback address, with ETag / If-None-Match support."""
 
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: Corpus, bodies: Any) -> None:
         self.corpus = corpus
-        self.bodies = 0  # responses that carried a body
-        self.lock = threading.Lock()
+        self.bodies = bodies  # a shared counter of responses that carried a body
         self.httpds: dict[str, ThreadingHTTPServer] = {}
         servers = self
         for i in range(HOSTS):
@@ -179,8 +180,8 @@ class Servers:
                         self.send_header("Content-Length", "0")
                         self.end_headers()
                         return
-                    with servers.lock:
-                        servers.bodies += 1
+                    with servers.bodies.get_lock():
+                        servers.bodies.value += 1
                     ctype = "application/rss+xml" if self.path.endswith(".xml") else "text/html"
                     self.send_response(200)
                     self.send_header("Content-Type", ctype)
@@ -204,22 +205,44 @@ class Servers:
             s.server_close()
 
 
-class PeakRss:
-    """Samples the resident memory of this process and all its descendants."""
+def serve(pages_dir: Path, feeds: int, items: int, conn: Any, bodies: Any) -> None:
+    """The corpus server, in its own process so that its memory is not counted."""
+    corpus = Corpus(feeds, items, load_pages(pages_dir))
+    servers = Servers(corpus, bodies)
+    corpus.render_feeds(servers.ports)
+    conn.send(
+        (
+            [servers.url(h, p) for h, p in corpus.feed_urls],
+            [servers.url(h, p) for h, p in corpus.page_keys],
+        )
+    )
+    conn.recv()  # until told to stop
+    servers.close()
 
-    def __init__(self) -> None:
+
+def measure_floors(pages_dir: Path, feeds: int, items: int, workers: int, conn: Any) -> None:
+    corpus = Corpus(feeds, items, load_pages(pages_dir))
+    conn.send(floors([corpus.docs[k] for k in corpus.page_keys], workers))
+
+
+class PeakRss:
+    """Samples the resident memory of this process and its descendants (but `exclude`)."""
+
+    def __init__(self, exclude: int) -> None:
+        self.exclude = exclude
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    @staticmethod
-    def _tree(pid: int) -> list[int]:
+    def _tree(self, pid: int) -> list[int]:
+        if pid == self.exclude:
+            return []
         out = [pid]
         try:
             for tid in os.listdir(f"/proc/{pid}/task"):
                 with open(f"/proc/{pid}/task/{tid}/children") as fh:
                     for child in fh.read().split():
-                        out += PeakRss._tree(int(child))
+                        out += self._tree(int(child))
         except OSError:
             pass
         return out
@@ -276,14 +299,15 @@ def floors(pages: list[bytes], workers: int) -> tuple[float, float]:
 
 
 def run(feeds: int, items: int, pages_dir: Path) -> dict[str, float]:
-    base = load_pages(pages_dir)
-    corpus = Corpus(feeds, items, base)
-    servers = Servers(corpus)
-    corpus.render_feeds(servers.ports)
+    ctx = multiprocessing.get_context("fork")
+    bodies = ctx.Value("l", 0)
+    parent, child = ctx.Pipe()
+    server = ctx.Process(target=serve, args=(pages_dir, feeds, items, child, bodies), daemon=True)
+    server.start()
+    feed_urls, page_urls = parent.recv()
     tmp = Path(tempfile.mkdtemp(prefix="monitor-bench-"))
     feed_lines = "".join(
-        f'[[feeds]]\nname = "Feed {i}"\nurl = "{servers.url(h, p)}"\n\n'
-        for i, (h, p) in enumerate(corpus.feed_urls)
+        f'[[feeds]]\nname = "Feed {i}"\nurl = "{u}"\n\n' for i, u in enumerate(feed_urls)
     )
     config = tmp / "monitor.toml"
     config.write_text(
@@ -295,34 +319,41 @@ def run(feeds: int, items: int, pages_dir: Path) -> dict[str, float]:
         encoding="utf-8",
     )
     settings = load_settings(config, cwd=tmp)
-    page_urls = [servers.url(h, p) for h, p in corpus.page_keys]
     result: dict[str, float] = {"feeds": feeds, "items": items, "pages": len(page_urls)}
     try:
         # fetch alone: every page once, with the project's client and concurrency
         with HttpClient(settings.http) as client:
             started = time.perf_counter()
-            for _ in client.each(lambda u: client.get(u).content, page_urls):
+            for _ in client.each(lambda u: len(client.get(u).content), page_urls):
                 pass
             result["fetch_s"] = time.perf_counter() - started
-        result["trafilatura_floor_s"], result["lxml_floor_s"] = floors(
-            [corpus.docs[k] for k in corpus.page_keys], settings.extract.workers
+        fparent, fchild = ctx.Pipe()
+        worker = ctx.Process(
+            target=measure_floors,
+            args=(pages_dir, feeds, items, settings.extract.workers, fchild),
         )
+        worker.start()
+        result["trafilatura_floor_s"], result["lxml_floor_s"] = fparent.recv()
+        worker.join()
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-        with PeakRss() as rss, timing.collect() as t, Store.open(settings.database) as store:
+        with (
+            PeakRss(exclude=server.pid or -1) as rss,
+            timing.collect() as t,
+            Store.open(settings.database) as store,
+        ):
             clock = lambda: WINDOW_END + timedelta(hours=3)  # noqa: E731
             started = time.perf_counter()
             with HttpClient(settings.http) as client:
                 report = poll(settings, store, client, clock)
             build_digest(settings, store, DAY, clock)
             result["total_s"] = time.perf_counter() - started
-            bodies_before = servers.bodies
+            bodies_before = bodies.value
             started = time.perf_counter()
             with HttpClient(settings.http) as client:
                 poll(settings, store, client, clock)
             result["repoll_s"] = time.perf_counter() - started
-            result["repoll_bodies"] = servers.bodies - bodies_before
+            result["repoll_bodies"] = bodies.value - bodies_before
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         result.update(
             {
                 "poll_s": t.get("poll", 0.0),
@@ -334,16 +365,15 @@ def run(feeds: int, items: int, pages_dir: Path) -> dict[str, float]:
                 "compose_s": t.get("compose", 0.0) - t.get("summarize", 0.0),
                 "render_s": t.get("render", 0.0),
                 "peak_rss_mb": rss.peak / 2**20,
-                "cpu_s": (cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime)
-                + children.ru_utime
-                + children.ru_stime,
+                "cpu_main_s": cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime,
                 "articles": report.new_articles,
                 "duplicates": report.duplicates,
                 "stories": len(report.stories),
             }
         )
     finally:
-        servers.close()
+        parent.send("stop")
+        server.join(10)
     return result
 
 
@@ -363,7 +393,7 @@ ORDER = [
     "repoll_s",
     "repoll_bodies",
     "peak_rss_mb",
-    "cpu_s",
+    "cpu_main_s",
     "pages",
     "articles",
     "duplicates",

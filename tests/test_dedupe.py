@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from monitor.dedupe import canonical_url, content_hash, find_duplicate, similarity, sketch
+from monitor.dedupe import DuplicateIndex, canonical_url, content_hash, similarity, sketch
 from monitor.extract import extract_text
 
 REPLAY = Path(__file__).parent / "data" / "replay" / "pages"
@@ -44,9 +44,12 @@ def test_wire_copy_under_another_template_is_a_near_duplicate() -> None:
     a, b, c = sketch(original), sketch(copy), sketch(other)
     assert similarity(a, b) >= 0.6
     assert similarity(a, c) < 0.3
-    candidates = [(1, content_hash(original), a), (2, content_hash(other), c)]
-    assert find_duplicate(content_hash(copy), b, candidates) == 1
-    assert find_duplicate(content_hash(other), c, [(1, content_hash(original), a)]) is None
+    index = DuplicateIndex()
+    index.add(1, content_hash(original), a)
+    assert index.find(content_hash(other), c) is None
+    index.add(2, content_hash(other), c)
+    assert index.find(content_hash(copy), b) == 1
+    assert index.find(content_hash(original), ()) == 1  # exact text
 
 
 def test_exact_hash_ignores_case_and_spacing() -> None:

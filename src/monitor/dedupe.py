@@ -7,6 +7,7 @@ hashes of the shingle set. Two sketches estimate the Jaccard similarity of the s
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .topic import words
@@ -114,15 +115,41 @@ def decode_sketch(text: str | None) -> tuple[int, ...]:
     return tuple(int(h, 16) for h in text.split(",")) if text else ()
 
 
-def find_duplicate(
-    text_hash: str, sig: tuple[int, ...], candidates: list[tuple[int, str, tuple[int, ...]]]
-) -> int | None:
-    """The id of the earliest candidate (id, hash, sketch) that this text duplicates."""
-    best: tuple[float, int] | None = None
-    for cid, chash, csig in candidates:
-        if chash == text_hash:
-            return cid
-        score = similarity(sig, csig)
-        if score >= NEAR_DUPLICATE and (best is None or score > best[0]):
-            best = (score, cid)
-    return best[1] if best else None
+class DuplicateIndex:
+    """Texts seen so far, indexed by exact hash and by sketch values.
+
+    A near-duplicate must share many bottom-k values with its original, so only texts that
+    share at least a few are compared: the cost grows with the matches, not with the corpus.
+    """
+
+    MIN_SHARED = 4
+
+    def __init__(self) -> None:
+        self._by_hash: dict[str, int] = {}
+        self._by_value: dict[int, list[int]] = {}
+        self._sketches: dict[int, tuple[int, ...]] = {}
+        self._order: dict[int, int] = {}
+
+    def add(self, item_id: int, text_hash: str, sig: tuple[int, ...]) -> None:
+        self._by_hash.setdefault(text_hash, item_id)
+        self._order[item_id] = len(self._order)
+        self._sketches[item_id] = sig
+        for value in sig:
+            self._by_value.setdefault(value, []).append(item_id)
+
+    def find(self, text_hash: str, sig: tuple[int, ...]) -> int | None:
+        """The earliest indexed text this one duplicates (exact first, then the nearest)."""
+        if text_hash in self._by_hash:
+            return self._by_hash[text_hash]
+        shared: Counter[int] = Counter()
+        for value in sig:
+            shared.update(self._by_value.get(value, ()))
+        best: tuple[float, int, int] | None = None
+        for cid, n in shared.items():
+            if n < self.MIN_SHARED:
+                continue
+            score = similarity(sig, self._sketches[cid])
+            key = (score, -self._order[cid], cid)
+            if score >= NEAR_DUPLICATE and (best is None or key > best):
+                best = key
+        return best[2] if best else None

@@ -262,14 +262,20 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
     earlier = store.published_points([sid for sid, _ in ranked], before=day)
     recent = store.recent_points(before=day, digests=NOVELTY_DIGESTS)
     stories: list[Story] = []
-    for sid, members in ranked:
+    for rank, (sid, members) in enumerate(ranked):
         by_id = {a.id: a for a in members}
+        with_section = rank < cfg.max_stories
+        # Only the stories that get a section are summarised; the rest are listed by title.
         with timing.stage("summarize"):
-            picks = summarize.summarize_story(
-                [summarize.SourceText(a.id, a.text) for a in members],
-                cfg.points_per_story,
-                recent,
-                earlier.get(sid, ()),
+            picks = (
+                summarize.summarize_story(
+                    [summarize.SourceText(a.id, a.text) for a in members],
+                    cfg.points_per_story,
+                    recent,
+                    earlier.get(sid, ()),
+                )
+                if with_section
+                else []
             )
         points = tuple(
             Point(
@@ -282,7 +288,7 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
         )
         first_window = first_windows.get(sid, day)
         status = "new" if first_window >= day else "developing"
-        if not points:
+        if not points and with_section:
             status = "no-new-facts"
         quoted = {p.source for p in points}
         all_copies = [c for a in members for c in copies(a)]

@@ -306,27 +306,21 @@ def _ingest_pending(
     lo = articles[0].published - NEIGHBOURHOOD
     hi = articles[-1].published + NEIGHBOURHOOD
     neighbours = store.articles_between(lo, hi)
-    candidates: list[tuple[int, str, tuple[int, ...]]] = [
-        (a.id, a.content_hash, dedupe.decode_sketch(a.sketch))
-        for a in neighbours
-        if a.duplicate_of is None and a.content_hash
-    ]
     with timing.stage("dedupe"):
+        seen = dedupe.DuplicateIndex()
+        for a in neighbours:
+            if a.duplicate_of is None and a.content_hash:
+                seen.add(a.id, a.content_hash, dedupe.decode_sketch(a.sketch))
         # New articles get negative ids until stored; duplicates of one of them name it by URL.
         batch_url = {-(i + 1): a.canonical_url for i, a in enumerate(articles)}
         rows: list[tuple[NewArticle, date, int | str | None]] = []
         originals: list[tuple[int, NewArticle]] = []
         for i, art in enumerate(articles):
-            dup = (
-                dedupe.find_duplicate(
-                    art.content_hash, dedupe.decode_sketch(art.sketch), candidates
-                )
-                if art.text
-                else None
-            )
+            sig = dedupe.decode_sketch(art.sketch)
+            dup = seen.find(art.content_hash, sig) if art.text else None
             window = assign_window(art.published, built_dates, digest.at, digest.tz)
             if dup is None:
-                candidates.append((-(i + 1), art.content_hash, dedupe.decode_sketch(art.sketch)))
+                seen.add(-(i + 1), art.content_hash, sig)
                 originals.append((-(i + 1), art))
                 rows.append((art, window, None))
             else:

@@ -18,7 +18,7 @@ from typing import Any
 from .text import STOPWORDS
 from .topic import words
 
-MAX_CANDIDATES = 120  # bounds LexRank's quadratic cost per story
+MAX_CANDIDATES = 60  # bounds LexRank's quadratic cost per story
 SENTENCES_PER_ARTICLE = 12  # news puts the news first
 MIN_WORDS, MAX_WORDS = 8, 70
 SAME_POINT = 0.6  # word-set Jaccard at which two sentences say the same thing
