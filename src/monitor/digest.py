@@ -319,7 +319,8 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
             )
         )
     shown = tuple(stories[: cfg.max_stories])
-    texts = [f"{a.title}\n{a.text}" for a in originals]
+    # Names are counted in titles and openings: where an article says who it is about.
+    texts = [f"{a.title}\n{summarize.opening(a.text)}" for a in originals]
     names = _names(texts)
     topic_words = set(query_terms(settings.topic.query))
     most = tuple(
@@ -421,14 +422,14 @@ def _quotes(stories: tuple[Story, ...], by_id: dict[int, StoredArticle]) -> tupl
     by_url = {a.url: a for a in by_id.values()}
     out: list[Quote] = []
     for s in stories:  # at most one quote per story, three in all
-        for art in s.articles:
+        for art in s.articles[:20]:
             src = by_url.get(art.url)
             if src is None:
                 continue
             found = next(
                 (
                     (sent, who)
-                    for sent in summarize.split_sentences(src.text)[:20]
+                    for sent in summarize.split_sentences(summarize.opening(src.text))[:20]
                     if sent not in used
                     and ("“" in sent or '"' in sent)
                     and 10 <= len(sent.split()) <= 60

@@ -20,6 +20,7 @@ from .topic import words
 
 MAX_CANDIDATES = 60  # bounds LexRank's quadratic cost per story
 SENTENCES_PER_ARTICLE = 12  # news puts the news first
+OPENING_CHARS = 6000  # where those sentences are looked for
 MIN_WORDS, MAX_WORDS = 8, 70
 SAME_POINT = 0.6  # word-set Jaccard at which two sentences say the same thing
 
@@ -84,15 +85,23 @@ def _usable(s: str) -> bool:
     return s[0].isupper() or s[0] in "\"“‘'"
 
 
+def opening(text: str) -> str:
+    """The first paragraphs of a text, up to about OPENING_CHARS (a prefix, so verbatim)."""
+    if len(text) <= OPENING_CHARS:
+        return text
+    cut = text.rfind("\n", 0, OPENING_CHARS)
+    return text[: cut if cut > 0 else OPENING_CHARS]
+
+
 def candidates(sources: Sequence[SourceText]) -> list[Sentence]:
     """Usable sentences from the opening of each article, bounded per story."""
     per_article = [
         [
             Sentence(src.article_id, s, i)
-            for i, s in enumerate(split_sentences(src.text))
+            for i, s in enumerate(split_sentences(opening(src.text)))
             if _usable(s)
         ][:SENTENCES_PER_ARTICLE]
-        for src in sources
+        for src in sources[:MAX_CANDIDATES]
     ]
     out: list[Sentence] = []
     # round-robin so that one long article cannot crowd out the others
@@ -225,8 +234,10 @@ def summarize_story(
     order = sorted(range(len(cands)), key=lambda i: (-round(scores[i], 9), cands[i].position, i))
     seen = [_wordset(p) for p in published]
     weights: Counter[str] = Counter()
-    for src in sources:
-        weights.update(w for w in set(words(src.text)) if w not in STOPWORDS and len(w) > 2)
+    for src in sources[:MAX_CANDIDATES]:
+        weights.update(
+            w for w in set(words(opening(src.text))) if w not in STOPWORDS and len(w) > 2
+        )
     picks: list[Pick] = []
     per_article: Counter[int] = Counter()
     for i in order:
