@@ -422,7 +422,7 @@ def _quotes(stories: tuple[Story, ...], by_id: dict[int, StoredArticle]) -> tupl
     by_url = {a.url: a for a in by_id.values()}
     out: list[Quote] = []
     for s in stories:  # at most one quote per story, three in all
-        for art in s.articles[:20]:
+        for art in s.articles[:5]:
             src = by_url.get(art.url)
             if src is None:
                 continue
