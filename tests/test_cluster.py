@@ -72,3 +72,14 @@ def test_assignment_is_deterministic_and_ids_stable() -> None:
     new = _items(GENEVA, 1) + _items(IRAN, 10)
     assert assign_stories([], new) == assign_stories([], list(reversed(new)))
     assert story_id_for("https://example.org/a") == story_id_for("https://example.org/a")
+
+
+def test_large_batches_are_taken_in_time_order_and_still_join(monkeypatch: object) -> None:
+    import monitor.cluster as C
+
+    monkeypatch.setattr(C, "BATCH", 2)  # type: ignore[attr-defined]
+    new = _items(GENEVA, 1) + _items(IRAN, 10)
+    result = assign_stories([], new)
+    assert len({result[i] for i in (1, 2, 3)}) == 1  # the third Geneva report, in a later
+    assert len({result[i] for i in (10, 11)}) == 1  # batch, joins the story of the first two
+    assert {result[i] for i in (1, 2, 3)} != {result[i] for i in (10, 11)}

@@ -29,6 +29,7 @@ NAME_WEIGHT = 3.0  # capitalised words (names, places) count this much extra
 STEM_LENGTH = 6
 WINDOW = timedelta(days=3)  # a story quiet for longer than this is not joined
 MAX_STORY_SIZE = 300  # a story that big is a topic, not an event
+BATCH = 1000  # new articles clustered together; more are taken in time-ordered batches
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+")
 
@@ -131,12 +132,32 @@ def _order(item: ClusterItem) -> tuple[bool, datetime, int]:
 def assign_stories(
     existing: list[ClusterItem], new: list[ClusterItem], *, threshold: float = THRESHOLD
 ) -> dict[int, str]:
-    """Story id for each new item: an existing story it joins, or a new one it founds."""
+    """Story id for each new item: an existing story it joins, or a new one it founds.
+
+    Large batches (a first poll of many feeds) are taken in time order, BATCH items at a
+    time, each batch seeing the stories of the ones before: memory stays O(BATCH²).
+    """
+    ordered = sorted(new, key=_order)
+    known = sorted((it for it in existing if it.story_id is not None), key=_order)[-BATCH:]
+    result: dict[int, str] = {}
+    for start in range(0, len(ordered), BATCH):
+        chunk = ordered[start : start + BATCH]
+        assigned = _assign_batch(known, chunk, threshold)
+        result.update(assigned)
+        known = [
+            *known,
+            *(ClusterItem(it.id, it.title, it.text, it.time, assigned[it.id]) for it in chunk),
+        ][-BATCH:]
+    return result
+
+
+def _assign_batch(
+    known: list[ClusterItem], new: list[ClusterItem], threshold: float
+) -> dict[int, str]:
     if not new:
         return {}
     import numpy as np
 
-    known = [it for it in existing if it.story_id is not None]
     items = [*new, *known]
     m = _matrix(items)
     sim = (m @ m.T).toarray()
