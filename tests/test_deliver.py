@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,7 +17,7 @@ from monitor.deliver import deliver_pending, enqueue, header_safe, message_id
 from monitor.pipeline import build_digest
 from monitor.store import Store
 
-from .conftest import write_config
+from .conftest import http_server, write_config
 from .smtp_server import Behaviour, smtp_server
 
 DAY = date(2026, 2, 18)
@@ -47,11 +46,8 @@ class Hook(BaseHTTPRequestHandler):
 def hook() -> Iterator[str]:
     Hook.bodies = []
     Hook.fail = False
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Hook) as base:
+        yield base + "/hook"
 
 
 def settings_for(tmp_path: Path, port: int, hook_url: str | None = None, **extra: str) -> Settings:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 
 import pytest
@@ -15,6 +14,8 @@ import pytest
 from monitor.config import HttpConfig
 from monitor.errors import BlockedAddressError, FetchError
 from monitor.fetch import HttpClient, is_public_address, parse_retry_after
+
+from .conftest import http_server
 
 BODY = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
 BOMB = gzip.compress(b"\0" * 5_000_000)
@@ -93,13 +94,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Handler) as base:
+        yield base
 
 
 def client(**overrides: object) -> HttpClient:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,7 +16,7 @@ from monitor.models import NewEntry
 from monitor.pipeline import poll
 from monitor.store import Store
 
-from .conftest import write_config
+from .conftest import http_server, write_config
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
 <item><guid>1</guid><title>Ukraine peace talks resume in Geneva</title>
@@ -51,11 +50,8 @@ class Busy(BaseHTTPRequestHandler):
 def busy_server() -> Iterator[str]:
     Busy.hits = []
     Busy.busy = True
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Busy) as base:
+        yield base + ""
 
 
 def _settings(tmp_path: Path, feed_url: str) -> Settings:
@@ -161,10 +157,8 @@ def test_gone_feed_is_paused_visibly_until_resumed(tmp_path: Path) -> None:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Gone)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{httpd.server_address[1]}/feed.xml"
+    with http_server(Gone) as base:
+        url = f"{base}/feed.xml"
         settings = _settings(tmp_path, url)
         now = datetime(2026, 2, 18, 6, 0, tzinfo=UTC)
         with Store.open(settings.database) as store, HttpClient(settings.http) as client:
@@ -180,9 +174,6 @@ def test_gone_feed_is_paused_visibly_until_resumed(tmp_path: Path) -> None:
         assert resumed.exit_code == 0 and "Resumed 1 feed" in resumed.output
         with Store.open(settings.database) as store:
             assert store.feeds()[0].paused is None
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_feed_back_off_grows_then_pauses() -> None:

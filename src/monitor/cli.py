@@ -452,111 +452,103 @@ _json_option = click.option("--json", "as_json", is_flag=True, help="Print one J
 _path_argument = click.argument("path", type=click.Path(exists=True, path_type=Path))
 
 
-@eval_group.command("extraction")
-@_path_argument
-@_split_option
-@_json_option
-def eval_extraction_cmd(path: Path, split: str, as_json: bool) -> None:
-    """Article extraction on a folder in the article-extraction-benchmark layout."""
-    from .evaluate import eval_extraction
+def _eval_command(
+    name: str,
+    doc: str,
+    run: Callable[[Context, Path, str], dict[str, Any]],
+    title: Callable[[dict[str, Any]], str],
+    keys: list[str],
+) -> None:
+    """Register `monitor eval NAME PATH [--split] [--json]`."""
 
-    try:
-        result = eval_extraction(path, split)
-    except MonitorError as exc:
-        _fail(exc)
-        return
-    _eval_out(
-        result,
-        as_json,
-        f"Extraction on {result['pages']} pages (4-word shingles):",
-        [
-            "f1",
-            "precision",
-            "recall",
-            "pages_per_second",
-            "baseline_f1",
-            "baseline_pages_per_second",
-            "speed_ratio",
-        ],
-    )
-
-
-@eval_group.command("clustering")
-@_path_argument
-@_split_option
-@_json_option
-def eval_clustering_cmd(path: Path, split: str, as_json: bool) -> None:
-    """Story clustering on a JSONL of {id, title, text, date?, cluster_id}."""
-    from .evaluate import eval_clustering
-
-    try:
-        result = eval_clustering(path, split)
-    except MonitorError as exc:
-        _fail(exc)
-        return
-    _eval_out(
-        result,
-        as_json,
-        f"Clustering of {result['documents']} documents into {result['clusters']} stories "
-        f"({result['gold_clusters']} in the labels):",
-        [
-            "b3_f1",
-            "b3_precision",
-            "b3_recall",
-            "pair_f1",
-            "pair_precision",
-            "pair_recall",
-            "docs_per_second",
-        ],
-    )
-
-
-@eval_group.command("relevance")
-@_path_argument
-@_split_option
-@_json_option
-@pass_ctx
-def eval_relevance_cmd(ctx: Context, path: Path, split: str, as_json: bool) -> None:
-    """The topic query on a JSONL of {id, title, summary, text?, label}."""
-    from .evaluate import eval_relevance
-
-    try:
-        result = eval_relevance(path, ctx.settings(), split)
-    except MonitorError as exc:
-        _fail(exc)
-        return
-    _eval_out(
-        result,
-        as_json,
-        f"Topic query on {result['items']} items ({result['positives']} on topic):",
-        ["precision", "recall", "f1"],
-    )
-    if not as_json:
-        for miss in result["errors"]:
+    @eval_group.command(name, help=doc)
+    @_path_argument
+    @_split_option
+    @_json_option
+    @pass_ctx
+    def command(ctx: Context, path: Path, split: str, as_json: bool) -> None:
+        try:
+            result = run(ctx, path, split)
+        except MonitorError as exc:
+            _fail(exc)
+            return
+        _eval_out(result, as_json, title(result), keys)
+        for miss in [] if as_json else result.get("errors", []):
             kind = "missed" if miss["label"] else "wrongly kept"
             click.echo(f"  {kind}: {miss['title']}")
 
 
-@eval_group.command("summaries")
-@_path_argument
-@_split_option
-@_json_option
-@pass_ctx
-def eval_summaries_cmd(ctx: Context, path: Path, split: str, as_json: bool) -> None:
-    """Story summaries on a JSONL of {id, documents: [text...], summary}."""
+def _run_extraction(ctx: Context, path: Path, split: str) -> dict[str, Any]:
+    from .evaluate import eval_extraction
+
+    return eval_extraction(path, split)
+
+
+def _run_clustering(ctx: Context, path: Path, split: str) -> dict[str, Any]:
+    from .evaluate import eval_clustering
+
+    return eval_clustering(path, split)
+
+
+def _run_relevance(ctx: Context, path: Path, split: str) -> dict[str, Any]:
+    from .evaluate import eval_relevance
+
+    return eval_relevance(path, ctx.settings(), split)
+
+
+def _run_summaries(ctx: Context, path: Path, split: str) -> dict[str, Any]:
     from .evaluate import eval_summaries
 
-    try:
-        result = eval_summaries(path, ctx.settings(), split)
-    except MonitorError as exc:
-        _fail(exc)
-        return
-    _eval_out(
-        result,
-        as_json,
-        f"Summaries of {result['items']} stories (ROUGE F, cut to the reference's length):",
-        ["rouge1", "rouge2", "rougeL", "lead_rouge1", "lead_rouge2", "lead_rougeL"],
-    )
+    return eval_summaries(path, ctx.settings(), split)
+
+
+_eval_command(
+    "extraction",
+    "Article extraction on a folder in the article-extraction-benchmark layout.",
+    _run_extraction,
+    lambda r: f"Extraction on {r['pages']} pages (4-word shingles):",
+    [
+        "f1",
+        "precision",
+        "recall",
+        "pages_per_second",
+        "baseline_f1",
+        "baseline_pages_per_second",
+        "speed_ratio",
+    ],
+)
+_eval_command(
+    "clustering",
+    "Story clustering on a JSONL of {id, title, text, date?, cluster_id}.",
+    _run_clustering,
+    lambda r: (
+        f"Clustering of {r['documents']} documents into {r['clusters']} stories "
+        f"({r['gold_clusters']} in the labels):"
+    ),
+    [
+        "b3_f1",
+        "b3_precision",
+        "b3_recall",
+        "pair_f1",
+        "pair_precision",
+        "pair_recall",
+        "docs_per_second",
+    ],
+)
+_eval_command(
+    "relevance",
+    "The topic query on a JSONL of {id, title, summary, text?, label}.",
+    _run_relevance,
+    lambda r: f"Topic query on {r['items']} items ({r['positives']} on topic):",
+    ["precision", "recall", "f1"],
+)
+_eval_command(
+    "summaries",
+    "Story summaries on a JSONL of {id, documents: [text...], summary}.",
+    _run_summaries,
+    lambda r: f"Summaries of {r['items']} stories (ROUGE F, cut to the reference's length):",
+    ["rouge1", "rouge2", "rougeL", "lead_rouge1", "lead_rouge2", "lead_rougeL"],
+)
 
 
 def main() -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from monitor.fetch import HttpClient
 from monitor.pipeline import poll
 from monitor.store import Store
 
-from ..conftest import write_config
+from ..conftest import http_server, write_config
 
 
 class Server(BaseHTTPRequestHandler):
@@ -45,11 +44,8 @@ class Server(BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Server)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Server) as base:
+        yield base + ""
 
 
 def test_pdf_linked_from_a_feed_is_not_extracted(tmp_path: Path, server: str) -> None:

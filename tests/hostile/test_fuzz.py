@@ -17,29 +17,7 @@ from monitor.errors import FeedError
 from monitor.feeds import parse_feed
 from monitor.render import safe_url, to_html, to_json, to_markdown, to_text
 
-ALLOWED_TAGS = {
-    "html",
-    "head",
-    "meta",
-    "title",
-    "style",
-    "body",
-    "h1",
-    "h2",
-    "p",
-    "ol",
-    "li",
-    "a",
-    "table",
-    "tr",
-    "th",
-    "td",
-    "ul",
-    "strong",
-    "span",
-    "blockquote",
-}
-ALLOWED_ATTRS = {"lang", "charset", "http-equiv", "content", "name", "id", "href", "rel", "class"}
+from ..conftest import TEMPLATE_ATTRS, TEMPLATE_TAGS
 
 hostile_text = st.one_of(
     st.text(max_size=200),
@@ -127,8 +105,8 @@ def test_html_only_carries_template_markup(title: str, text: str, source: str, u
     html = to_html(make_digest(title, text, source, url))
     c = Collector()
     c.feed(html)
-    assert c.tags <= ALLOWED_TAGS, c.tags - ALLOWED_TAGS
-    assert c.attrs <= ALLOWED_ATTRS, c.attrs - ALLOWED_ATTRS
+    assert c.tags <= TEMPLATE_TAGS, c.tags - TEMPLATE_TAGS
+    assert c.attrs <= TEMPLATE_ATTRS, c.attrs - TEMPLATE_ATTRS
     assert all(h.startswith(("http://", "https://", "#")) for h in c.hrefs), c.hrefs
 
 
