@@ -22,14 +22,24 @@ from functools import lru_cache
 from .errors import QueryError
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _combining() -> re.Pattern[str]:
+    """Every combining mark of the BMP (what NFKD splits diacritics into), as one class."""
+    marks = "".join(chr(c) for c in range(0x10000) if unicodedata.combining(chr(c)))
+    return re.compile("[" + re.escape(marks) + "]")
+
+
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|([^\s()"]+))')
 
 
 def normalize(text: str) -> str:
     """Case- and diacritic-insensitive form used on both sides of a match."""
+    if text.isascii():  # most news text: nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.casefold()
+    return _combining().sub("", decomposed).casefold()
 
 
 def words(text: str) -> list[str]:
