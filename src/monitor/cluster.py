@@ -75,6 +75,12 @@ def terms(title: str, text: str) -> Counter[str]:
     return counts
 
 
+def preload() -> None:
+    """Import what clustering needs (numpy and scipy)."""
+    import scipy.cluster.hierarchy
+    import scipy.sparse  # noqa: F401
+
+
 def _matrix(items: list[ClusterItem]) -> Any:
     """Rows of L2-normalised TF-IDF vectors (a scipy sparse matrix)."""
     import numpy as np

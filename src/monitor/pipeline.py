@@ -14,6 +14,7 @@ cycle goes on; programming errors raise.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -266,6 +267,13 @@ def _article_from_page(
     )
 
 
+def _preload() -> None:
+    from . import summarize
+
+    cluster.preload()
+    summarize.preload()
+
+
 def _ingest_pending(
     settings: Settings,
     store: Store,
@@ -284,6 +292,9 @@ def _ingest_pending(
         {e.id: existing[url] for url, es in groups.items() if url in existing for e in es}
     )
     todo = [(url, es) for url, es in groups.items() if url not in existing]
+    # While pages are fetched and extracted (I/O and worker processes), the main process is
+    # mostly waiting: load the later stages' heavy libraries meanwhile.
+    threading.Thread(target=_preload, name="preload", daemon=True).start()
     cfg = settings.extract
     # Fetch threads hand each page to the extraction processes as it arrives, so fetching
     # and extracting overlap and only a few pages are held in memory at a time.

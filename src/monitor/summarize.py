@@ -59,6 +59,12 @@ class Pick:
     score: float
 
 
+def preload() -> None:
+    """Import what summarising needs (sumy pulls in NLTK: about 2 s cold)."""
+    import sumy.summarizers.lex_rank  # noqa: F401
+    import syntok.segmenter  # noqa: F401
+
+
 @lru_cache(maxsize=1024)
 def split_sentences(text: str) -> tuple[str, ...]:
     """Sentences as exact slices of `text`."""
