@@ -385,24 +385,33 @@ class Store:
                 )
         return ids
 
+    def _in_chunks(self, sql: str, keys: Sequence[Any], extra: Sequence[Any] = ()) -> list[Any]:
+        """Run `sql` (with one `{marks}` placeholder list) over keys, 500 at a time."""
+        rows: list[Any] = []
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i : i + 500])
+            rows += self._all(sql.format(marks=",".join("?" * len(chunk))), [*chunk, *extra])
+        return rows
+
     def story_first_windows(self, story_ids: Sequence[str]) -> dict[str, date]:
-        out: dict[str, date] = {}
-        for sid in story_ids:
-            r = self._all("SELECT min(window_date) FROM articles WHERE story_id = ?", (sid,))
-            if r and r[0][0]:
-                out[sid] = date.fromisoformat(r[0][0])
-        return out
+        rows = self._in_chunks(
+            "SELECT story_id, min(window_date) FROM articles WHERE story_id IN ({marks}) "
+            "GROUP BY story_id",
+            story_ids,
+        )
+        return {r[0]: date.fromisoformat(r[1]) for r in rows if r[1]}
 
     def entry_sources(self, article_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
         """article id -> [(source name, link)] of every feed entry that points at it."""
-        out: dict[int, list[tuple[str, str]]] = {}
-        for aid in article_ids:
-            rows = self._all(
-                "SELECT DISTINCT f.name, e.link FROM entries e JOIN feeds f ON f.id = e.feed_id "
-                "WHERE e.article_id = ? ORDER BY e.id",
-                (aid,),
-            )
-            out[aid] = [(r[0], r[1]) for r in rows]
+        out: dict[int, list[tuple[str, str]]] = {aid: [] for aid in article_ids}
+        rows = self._in_chunks(
+            "SELECT e.article_id, f.name, e.link FROM entries e JOIN feeds f ON f.id = e.feed_id "
+            "WHERE e.article_id IN ({marks}) ORDER BY e.id",
+            article_ids,
+        )
+        for aid, name, link in rows:
+            if (name, link) not in out[aid]:
+                out[aid].append((name, link))
         return out
 
     def window_counts_by_feed(self, day: date) -> dict[int, int]:
@@ -416,13 +425,14 @@ class Store:
 
     def published_points(self, story_ids: Sequence[str], before: date) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {sid: [] for sid in story_ids}
-        for sid in story_ids:
-            rows = self._all(
-                "SELECT text FROM digest_points WHERE story_id = ? AND "
-                "digest_date < ? ORDER BY digest_date, position",
-                (sid, before.isoformat()),
-            )
-            out[sid] = [r[0] for r in rows]
+        rows = self._in_chunks(
+            "SELECT story_id, text FROM digest_points WHERE story_id IN ({marks}) AND "
+            "digest_date < ? ORDER BY digest_date, story_id, position",
+            story_ids,
+            (before.isoformat(),),
+        )
+        for sid, text in rows:
+            out[sid].append(text)
         return out
 
     def recent_points(self, before: date, digests: int = 7) -> list[str]:

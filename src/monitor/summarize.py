@@ -93,23 +93,27 @@ def _usable(s: str) -> bool:
     return s[0].isupper() or s[0] in "\"“‘'"
 
 
-def opening(text: str) -> str:
-    """The first paragraphs of a text, up to about OPENING_CHARS (a prefix, so verbatim)."""
-    if len(text) <= OPENING_CHARS:
+def opening(text: str, limit: int = OPENING_CHARS) -> str:
+    """The first paragraphs of a text, up to about `limit` characters (a prefix: verbatim)."""
+    if len(text) <= limit:
         return text
-    cut = text.rfind("\n", 0, OPENING_CHARS)
-    return text[: cut if cut > 0 else OPENING_CHARS]
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > 0 else limit]
 
 
 def candidates(sources: Sequence[SourceText]) -> list[Sentence]:
     """Usable sentences from the opening of each article, bounded per story."""
+    used = sources[:MAX_CANDIDATES]
+    # With many articles the round-robin takes only a few sentences from each: read less.
+    quota = min(SENTENCES_PER_ARTICLE, -(-MAX_CANDIDATES // max(1, len(used))))
+    limit = min(OPENING_CHARS, 600 + 400 * quota)
     per_article = [
         [
             Sentence(src.article_id, s, i)
-            for i, s in enumerate(split_sentences(opening(src.text)))
+            for i, s in enumerate(split_sentences(opening(src.text, limit)))
             if _usable(s)
         ][:SENTENCES_PER_ARTICLE]
-        for src in sources[:MAX_CANDIDATES]
+        for src in used
     ]
     out: list[Sentence] = []
     # round-robin so that one long article cannot crowd out the others
