@@ -160,18 +160,10 @@ class Store:
         return [by_url[u] for u in urls if u in by_url]
 
     def known_keys(self, feed_id: int, keys: Sequence[str]) -> set[str]:
-        known: set[str] = set()
-        for i in range(0, len(keys), 500):
-            chunk = list(keys[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            known.update(
-                r[0]
-                for r in self._all(
-                    f"SELECT key FROM entries WHERE feed_id = ? AND key IN ({marks})",
-                    [feed_id, *chunk],
-                )
-            )
-        return known
+        rows = self._in_chunks(
+            "SELECT key FROM entries WHERE key IN ({marks}) AND feed_id = ?", keys, (feed_id,)
+        )
+        return {r[0] for r in rows}
 
     def record_poll_success(
         self,
@@ -273,15 +265,11 @@ class Store:
         ]
 
     def article_ids_by_url(self, canonical_urls: Sequence[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for i in range(0, len(canonical_urls), 500):
-            chunk = list(canonical_urls[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            for r in self._all(
-                f"SELECT id, canonical_url FROM articles WHERE canonical_url IN ({marks})", chunk
-            ):
-                out[r["canonical_url"]] = r["id"]
-        return out
+        rows = self._in_chunks(
+            "SELECT id, canonical_url FROM articles WHERE canonical_url IN ({marks})",
+            canonical_urls,
+        )
+        return {r["canonical_url"]: r["id"] for r in rows}
 
     def built_dates(self) -> set[date]:
         return {date.fromisoformat(r[0]) for r in self._all("SELECT date FROM digests")}
