@@ -63,3 +63,28 @@ def write_config(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "monitor.toml"
     path.write_text(body, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real archive: the replayed feeds polled once, digests built for 17 and 18 Feb 2026.
+
+    Returns the config file; the digests are in `digests/` beside it. Shared by the archive
+    and browser tests (read-only: tests that change it make their own copy).
+    """
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from monitor.demo import write_replay_config
+
+    folder = tmp_path_factory.mktemp("archive")
+    with ReplayServer(REPLAY) as server:
+        config = write_replay_config(REPLAY, server, folder)
+        for args in (
+            ["poll"],
+            ["digest", "--date", "2026-02-17"],
+            ["digest", "--date", "2026-02-18"],
+        ):
+            result = CliRunner().invoke(cli, ["--config", str(config), *args])
+            assert result.exit_code == 0, result.output
+    return config

@@ -551,5 +551,9 @@ _eval_command(
 )
 
 
+# Further command groups register themselves on `cli` when imported.
+from . import cli_archive  # noqa: E402, F401
+
+
 def main() -> None:
     cli(prog_name="monitor")

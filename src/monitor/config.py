@@ -74,6 +74,7 @@ class DigestConfig:
     formats: tuple[str, ...] = FORMATS
     max_stories: int = 8
     points_per_story: int = 5
+    site: bool = True  # the archive site (index, story timelines, search) beside the digests
 
     @property
     def tz(self) -> ZoneInfo:
@@ -295,6 +296,7 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         formats=tuple(f for f in formats if f in FORMATS),
         max_stories=d.get("max_stories", int, 8),
         points_per_story=d.get("points_per_story", int, 5),
+        site=d.get("site", bool, True),
     )
     d.check("max_stories", 1 <= digest.max_stories <= 100, "must be between 1 and 100")
     d.check("points_per_story", 1 <= digest.points_per_story <= 20, "must be between 1 and 20")

@@ -288,7 +288,7 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
         )
         first_window = first_windows.get(sid, day)
         status = "new" if first_window >= day else "developing"
-        if not points and with_section:
+        if not points and with_section and earlier.get(sid):
             status = "no-new-facts"
         quoted = {p.source for p in points}
         all_copies = [c for a in members for c in copies(a)]

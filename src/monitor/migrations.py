@@ -135,5 +135,44 @@ def _v3(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE feeds ADD COLUMN paused TEXT")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+_V4 = [
+    # Full-text search over stored articles and published digest points (`monitor search`).
+    # External-content tables: the text lives once, in its own table; triggers keep the
+    # index in step with every insert, update and delete.
+    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content='articles', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
+    "CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN "
+    "INSERT INTO articles_fts(articles_fts, rowid, title, text) "
+    "VALUES ('delete', old.id, old.title, old.text); END",
+    "CREATE TRIGGER articles_fts_au AFTER UPDATE OF title, text ON articles BEGIN "
+    "INSERT INTO articles_fts(articles_fts, rowid, title, text) "
+    "VALUES ('delete', old.id, old.title, old.text); "
+    "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
+    # Points have no stable integer key (VACUUM may renumber an implicit rowid): this index
+    # keeps its own copy of the (short) text with the point's key.
+    "CREATE VIRTUAL TABLE points_fts USING fts5(text, digest_date UNINDEXED, "
+    "story_id UNINDEXED, position UNINDEXED, tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER points_fts_ai AFTER INSERT ON digest_points BEGIN "
+    "INSERT INTO points_fts(text, digest_date, story_id, position) "
+    "VALUES (new.text, new.digest_date, new.story_id, new.position); END",
+    "CREATE TRIGGER points_fts_ad AFTER DELETE ON digest_points BEGIN "
+    "DELETE FROM points_fts WHERE digest_date = old.digest_date AND story_id = old.story_id "
+    "AND position = old.position; END",
+    "INSERT INTO points_fts(text, digest_date, story_id, position) "
+    "SELECT text, digest_date, story_id, position FROM digest_points",
+    "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
+    # A digest point names its article by URL.
+    "CREATE INDEX articles_url ON articles(url)",
+]
+
+
+def _v4(db: sqlite3.Connection) -> None:
+    """Full-text indexes (FTS5) of articles and digest points."""
+    for statement in _V4:  # trigger bodies hold ';', so no splitting here
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)

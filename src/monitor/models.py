@@ -144,3 +144,30 @@ class Delivery:
     last_error: str | None
     next_attempt: datetime
     sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One match of `monitor search`: a digest point or a stored article."""
+
+    kind: str  # point | article
+    date: date  # the digest's date (points) or the article's publication date (UTC)
+    source: str
+    title: str  # the story's or the article's
+    text: str  # the point, or an excerpt of the article around the match
+    url: str
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """A feed entry as stored, for re-checking the topic query (`monitor topic test`)."""
+
+    id: int
+    source: str
+    title: str
+    summary: str
+    content: str
+    link: str
+    published: datetime | None
+    first_seen: datetime
+    on_topic: bool  # the decision taken when it was polled

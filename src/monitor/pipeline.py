@@ -387,9 +387,21 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
         str(paths[0]),
         render.content_hash(value),
         value.totals.articles,
+        len(value.stories) + len(value.more_stories),
         [(s.id, i, p.text, p.url) for s in value.stories for i, p in enumerate(s.points)],
         bodies,
     )
     with timing.stage("render"):
         render.write_atom(settings.digest, settings.topic.name, store.digests(limit=60))
+    if settings.digest.site:
+        with timing.stage("site"):
+            build_site(settings, store)
     return paths[0]
+
+
+def build_site(settings: Settings, store: Store) -> list[Path]:
+    """Rewrite the archive site (index, story timelines, search index) from every digest."""
+    from . import archive
+
+    records = store.digests(limit=1_000_000)
+    return archive.build_site(settings.digest.directory, settings.topic.name, records)

@@ -22,9 +22,16 @@ from .config import DigestConfig
 from .digest import Digest, Story
 from .models import DigestRecord
 
+# Delivered in a <meta> element, where frame-ancestors is ignored (and logged as an error);
+# `monitor serve` sends it, and frame-ancestors, as headers too.
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
+    "form-action 'none'"
+)
+# The archive's pages: the one script (search.js) and its index come from the site itself.
+SITE_CSP = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
+    "img-src 'none'; base-uri 'none'; form-action 'self'"
 )
 # Enough to keep feed text inert: no emphasis, links, images, HTML, tables or entities.
 # Parentheses need no escape once brackets are escaped.
@@ -115,6 +122,13 @@ def story_meta(story: Story, digest: Digest) -> str:
     return " · ".join(parts)
 
 
+def empty_story(story: Story) -> str:
+    """Why a story's section has no points."""
+    if story.status == "no-new-facts":
+        return "No new facts since the earlier digests."
+    return "No sentence could be quoted: only a headline or a fragment was available."
+
+
 def facts(digest: Digest) -> list[tuple[str, str]]:
     t = digest.totals
     rows = [
@@ -167,7 +181,7 @@ def to_markdown(digest: Digest) -> str:
                 f"- **{md(p.lead)}** – {md(p.text)} ({md_link(p.source, p.url)})" for p in s.points
             ]
         else:
-            out.append("- No new facts since the earlier digests.")
+            out.append(f"- {md(empty_story(s))}")
         out.append("")
         if s.also:
             out += [
@@ -283,16 +297,26 @@ def _env() -> Any:
     )
     env.filters["safe_url"] = safe_url
     env.globals.update(
-        story_meta=story_meta, facts=facts, intro=intro, title_of=title_of, local=_local, utc=utc
+        story_meta=story_meta,
+        empty_story=empty_story,
+        facts=facts,
+        intro=intro,
+        title_of=title_of,
+        local=_local,
+        utc=utc,
     )
     return env
 
 
-def to_html(digest: Digest) -> str:
+def to_html(digest: Digest, root: str | None = None) -> str:
+    """The digest page. With `root` (the archive's address, relative or absolute), it links
+    to the archive index and to each story's timeline; without, it stands alone (e-mail)."""
     import markupsafe
 
     # CSP is our constant, not feed text: mark it safe so its quotes stay literal.
-    page = _env().get_template("digest.html").render(d=digest, csp=markupsafe.Markup(CSP))
+    page = (
+        _env().get_template("digest.html").render(d=digest, csp=markupsafe.Markup(CSP), root=root)
+    )
     return str(page)
 
 
@@ -317,7 +341,7 @@ def to_text(digest: Digest) -> str:
             out.append(f"   * {_plain(p.lead)} – {_plain(p.text)}")
             out.append(f"     {_plain(p.source)}: {safe_url(p.url)}")
         if not s.points:
-            out.append("   * No new facts since the earlier digests.")
+            out.append(f"   * {empty_story(s)}")
         if s.also:
             out.append("   Also covered by: " + ", ".join(_plain(a) for a in s.also))
         out.append("")
@@ -376,9 +400,11 @@ def digest_path(config: DigestConfig, digest: Digest, ext: str) -> Path:
 
 def write_digest(digest: Digest, config: DigestConfig) -> list[Path]:
     """Write every configured format; the first path returned is the main one."""
-    renderers = {"md": to_markdown, "html": to_html, "json": to_json}
+    renderers = {"md": to_markdown, "html": lambda d: to_html(d, root="../../"), "json": to_json}
     paths: list[Path] = []
-    for ext in config.formats:
+    # The archive site links to every digest's page, so with the site on it is always written.
+    formats = [*config.formats, *(["html"] if config.site and "html" not in config.formats else [])]
+    for ext in formats:
         path = digest_path(config, digest, ext)
         atomic_write(path, renderers[ext](digest))
         paths.append(path)

@@ -5,6 +5,7 @@ Times are stored as UTC ISO-8601 strings ending in 'Z'; dates as YYYY-MM-DD.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,8 +24,42 @@ from .models import (
     NewEntry,
     PendingEntry,
     RenderedBodies,
+    SearchHit,
     StoredArticle,
+    StoredEntry,
 )
+
+# Around the matched words in an article excerpt (the caller styles them).
+MARK_START, MARK_END = "\x02", "\x03"
+
+
+_QUERY_PART = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def fts_query(text: str) -> str:
+    """A user's search words as an FTS5 query: every word must occur (a word ending in *
+    matches as a prefix), "quoted words" as a phrase; OR between words offers a choice.
+    FTS5 operators and punctuation in the words are taken literally, never as syntax."""
+    parts: list[str] = []
+    for m in _QUERY_PART.finditer(text):
+        phrase, word = m.group(1), m.group(2)
+        if word is not None and word == "OR" and parts and parts[-1] != "OR":
+            parts.append("OR")
+            continue
+        if word == "AND":  # every word must occur anyway
+            continue
+        raw = phrase if phrase is not None else word
+        prefix = word is not None and word.endswith("*") and len(word.rstrip("*")) > 0
+        tokens = re.findall(r"\w+", raw.rstrip("*") if prefix else raw)
+        if not tokens:
+            continue
+        quoted = '"' + " ".join(tokens) + '"'
+        parts.append(quoted + ("*" if prefix else ""))
+    while parts and parts[-1] == "OR":
+        parts.pop()
+    if not parts:
+        raise ValueError("the search has no words")
+    return " ".join(parts)
 
 
 def iso(when: datetime) -> str:
@@ -440,10 +475,12 @@ class Store:
         path: str,
         content_hash: str,
         articles: int,
+        stories: int,
         points: Sequence[tuple[str, int, str, str]],
         bodies: RenderedBodies,
     ) -> None:
-        """Record a built digest, its points (story, position, text, url) and bodies."""
+        """Record a built digest, its story count, points (story, position, text, url) and
+        bodies."""
         with self.transaction() as db:
             d = day.isoformat()
             db.execute("DELETE FROM digest_points WHERE digest_date = ?", (d,))
@@ -464,7 +501,7 @@ class Store:
                     path,
                     content_hash,
                     articles,
-                    len({p[0] for p in points}),
+                    stories,
                     bodies.title,
                     bodies.json,
                     bodies.html,
@@ -619,3 +656,81 @@ class Store:
             "ORDER BY n DESC, window_date DESC LIMIT 1"
         )
         return date.fromisoformat(rows[0][0]) if rows else None
+
+    # -- search -----------------------------------------------------------------------------
+
+    def search(
+        self,
+        fts_query: str,
+        *,
+        since: date | None = None,
+        source: str | None = None,
+        limit: int = 20,
+    ) -> tuple[list[SearchHit], list[SearchHit]]:
+        """Digest points and stored articles matching an FTS5 query, best first.
+
+        `source` is a case-insensitive part of the source's name.
+        """
+        src = f"%{source.lower()}%" if source else "%"
+        after = since.isoformat() if since else ""
+        # A point's source and story title come from the article it quotes.
+        point_rows = self._all(
+            "SELECT p.digest_date AS d, p.text AS text, dp.url AS url, "
+            "coalesce(a.source, '') AS source, coalesce(st.title, '') AS title "
+            "FROM points_fts p JOIN digest_points dp ON dp.digest_date = p.digest_date "
+            "AND dp.story_id = p.story_id AND dp.position = p.position "
+            "LEFT JOIN articles a ON a.id = (SELECT id FROM articles WHERE url = dp.url LIMIT 1) "
+            "LEFT JOIN articles st ON st.id = (SELECT min(id) FROM articles "
+            "WHERE story_id = dp.story_id AND duplicate_of IS NULL) "
+            "WHERE points_fts MATCH ? AND p.digest_date >= ? AND lower(coalesce(a.source, '')) "
+            "LIKE ? ORDER BY bm25(points_fts), p.digest_date DESC LIMIT ?",
+            (fts_query, after, src, limit),
+        )
+        article_rows = self._all(
+            "SELECT a.published AS published, a.source AS source, a.title AS title, a.url AS url, "
+            "snippet(articles_fts, 1, ?, ?, '…', 16) AS excerpt "
+            "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? AND a.published >= ? AND lower(a.source) LIKE ? "
+            "ORDER BY bm25(articles_fts, 4.0, 1.0), a.published DESC LIMIT ?",
+            (MARK_START, MARK_END, fts_query, after, src, limit),
+        )
+        points = [
+            SearchHit(
+                "point", date.fromisoformat(r["d"]), r["source"], r["title"], r["text"], r["url"]
+            )
+            for r in point_rows
+        ]
+        articles = [
+            SearchHit(
+                "article",
+                parse_iso(r["published"]).date(),
+                r["source"],
+                r["title"],
+                r["excerpt"],
+                r["url"],
+            )
+            for r in article_rows
+        ]
+        return points, articles
+
+    def entries_since(self, since: datetime) -> list[StoredEntry]:
+        """Feed entries first seen since `since`, newest first."""
+        rows = self._all(
+            "SELECT e.*, f.name AS source FROM entries e JOIN feeds f ON f.id = e.feed_id "
+            "WHERE e.first_seen >= ? ORDER BY e.first_seen DESC, e.id DESC",
+            (iso(since),),
+        )
+        return [
+            StoredEntry(
+                id=r["id"],
+                source=r["source"],
+                title=r["title"],
+                summary=r["summary"],
+                content=r["content"],
+                link=r["link"],
+                published=_opt_dt(r["published"]),
+                first_seen=parse_iso(r["first_seen"]),
+                on_topic=bool(r["on_topic"]),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,172 @@
+"""The archive in a real browser: headless Chromium driven by Selenium through chromedriver.
+
+Opens the index served by `monitor serve`'s server, follows a link to a digest and to a story
+timeline, searches for a phrase known to be in a digest, and does the same search on the
+pages opened from disk (file://). No console errors and no Content-Security-Policy violation
+may occur. Screenshots of the index and of a digest are kept in build/browser/.
+
+Chromium and chromedriver are Debian packages that `.ci/run` installs; without them these
+tests are skipped, unless MONITOR_REQUIRE_BROWSER=1 (set by `.ci/run`) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.serve import ArchiveServer
+
+ARTEFACTS = Path(__file__).resolve().parent.parent / "build" / "browser"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+if not (CHROMIUM and CHROMEDRIVER):
+    if os.environ.get("MONITOR_REQUIRE_BROWSER") == "1":
+        raise RuntimeError("chromium and chromedriver are required (MONITOR_REQUIRE_BROWSER=1)")
+    pytest.skip("chromium/chromedriver not installed", allow_module_level=True)
+# Selenium uses the chromedriver given to it; it must never try to download one.
+os.environ.setdefault("SE_OFFLINE", "true")
+
+# Records CSP violations on every page, before the page's own scripts run.
+WATCH_CSP = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__csp.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture()
+def browser(tmp_path: Path) -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=1100,1400",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    driver.set_page_load_timeout(30)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WATCH_CSP})
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def problems(driver: Any) -> list[str]:
+    """Console errors and CSP violations seen so far on this page."""
+    logged = [
+        f"{e['level']}: {e['message']}"
+        for e in driver.get_log("browser")
+        if e["level"] in ("SEVERE", "WARNING")
+    ]
+    violations = driver.execute_script("return window.__csp || []")
+    return logged + [f"CSP: {v}" for v in violations]
+
+
+def known_phrase(site: Path) -> tuple[str, str]:
+    """A few words of a point of the newest digest, and the point's whole text."""
+    data = json.loads((site / "search-index.json").read_text(encoding="utf-8"))
+    point = next(e for e in data["entries"] if e["k"] == "point" and e["d"] == "2026-02-18")
+    words = point["x"].split()
+    return " ".join(words[1:5]), point["x"]
+
+
+def search(driver: Any, phrase: str) -> list[Any]:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    box = driver.find_element(By.ID, "search-input")
+    box.clear()
+    box.send_keys(f'"{phrase}"')
+    driver.find_element(By.CSS_SELECTOR, "form.search button").click()
+    WebDriverWait(driver, 20).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#search-results li.result"))
+    )
+    return list(driver.find_elements(By.CSS_SELECTOR, "#search-results li.result"))
+
+
+def test_archive_in_chromium_over_http(archive: Path, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    site = archive.parent / "digests"
+    phrase, sentence = known_phrase(site)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    with ArchiveServer(site) as server:
+        browser.get(server.url + "index.html")
+        assert "digest archive" in browser.find_element(By.TAG_NAME, "h1").text
+        browser.save_screenshot(str(ARTEFACTS / "index.png"))
+        assert problems(browser) == []
+
+        # index -> the newest digest
+        browser.find_element(By.LINK_TEXT, "18 February 2026").click()
+        assert browser.current_url.endswith("/2026/02/2026-02-18.html")
+        assert "daily breakdown, 18 February 2026" in browser.find_element(By.TAG_NAME, "h1").text
+        browser.save_screenshot(str(ARTEFACTS / "digest.png"))
+        assert problems(browser) == []
+
+        # digest -> a story's timeline -> back to the archive
+        browser.find_element(By.LINK_TEXT, "timeline").click()
+        assert "/stories/s" in browser.current_url
+        assert browser.find_elements(By.CSS_SELECTOR, "h2 a[href*='2026-02-']")
+        assert problems(browser) == []
+        browser.find_element(By.LINK_TEXT, "Archive").click()
+        assert browser.current_url.endswith("/index.html")
+
+        # client-side search finds the known phrase, marked, with the article's link
+        results = search(browser, phrase)
+        assert any(sentence in r.text for r in results), [r.text for r in results]
+        hit = next(r for r in results if sentence in r.text)
+        assert hit.find_elements(By.TAG_NAME, "mark")
+        links = [a.get_attribute("href") for a in hit.find_elements(By.TAG_NAME, "a")]
+        assert any("/2026/02/2026-02-18.html" in (h or "") for h in links)
+        assert any("/stories/s" in (h or "") for h in links)
+        assert "?q=" in browser.current_url  # the search can be bookmarked
+        browser.save_screenshot(str(ARTEFACTS / "search.png"))
+        assert problems(browser) == []
+
+        # a bookmarked search runs on load; a search with no hit says so
+        browser.get(browser.current_url)
+        status = browser.find_element(By.ID, "search-status")
+        assert "result" in status.text or search(browser, phrase)
+        box = browser.find_element(By.ID, "search-input")
+        box.clear()
+        box.send_keys("zzzqqqxxx")
+        browser.find_element(By.CSS_SELECTOR, "form.search button").click()
+        assert "Nothing found" in browser.find_element(By.ID, "search-status").text
+        assert problems(browser) == []
+
+
+def test_archive_in_chromium_from_disk(archive: Path, browser: Any) -> None:
+    """Opened as files, without any server: pages, links and search still work."""
+    from selenium.webdriver.common.by import By
+
+    site = archive.parent / "digests"
+    phrase, sentence = known_phrase(site)
+    browser.get((site / "index.html").as_uri())
+    results = search(browser, phrase)
+    assert any(sentence in r.text for r in results)
+    assert problems(browser) == []
+    browser.find_element(By.LINK_TEXT, "17 February 2026").click()
+    assert "daily breakdown, 17 February 2026" in browser.find_element(By.TAG_NAME, "h1").text
+    assert problems(browser) == []
