@@ -120,3 +120,35 @@ def test_catch_up_only_what_was_missed(tmp_path: Path) -> None:
         service._build_and_deliver(store, date(2026, 2, 18))
         assert date(2026, 2, 18) in store.built_dates()
         assert service.catch_up_day(store) is None  # once
+
+
+def test_feed_edits_are_taken_up_by_a_running_service(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from monitor.config import load_settings
+    from monitor.feedadmin import add_feeds
+    from monitor.schedule import Service
+
+    from .conftest import write_config
+
+    cfg = write_config(
+        tmp_path,
+        f'[storage]\ndatabase = "{tmp_path / "m.sqlite"}"\n'
+        '[[feeds]]\nname = "A"\nurl = "https://a.example/feed"\n',
+    )
+    service = Service(load_settings(cfg, cwd=tmp_path))
+    service._reload_feeds()
+    assert [f.name for f in service.settings.feeds] == ["A"]
+    from monitor.config import FeedConfig
+
+    add_feeds(cfg, [FeedConfig("B", "https://b.example/feed")])
+    os.utime(cfg, ns=(1, 2))  # a different mtime even on coarse file systems
+    service._reload_feeds()
+    assert [f.name for f in service.settings.feeds] == ["A", "B"]
+    assert service.settings.database == tmp_path / "m.sqlite"
+    # a broken edit is reported and the feeds in use are kept
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "\n[[feeds]]\nurl = 'ftp://x'\n")
+    os.utime(cfg, ns=(3, 4))
+    service._reload_feeds()
+    assert [f.name for f in service.settings.feeds] == ["A", "B"]
+    assert "cannot be used" in caplog.text

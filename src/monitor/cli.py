@@ -552,7 +552,7 @@ _eval_command(
 
 
 # Further command groups register themselves on `cli` when imported.
-from . import cli_archive  # noqa: E402, F401
+from . import cli_archive, cli_feeds  # noqa: E402, F401
 
 
 def main() -> None:

@@ -130,16 +130,46 @@ class Service:
         self.idle.set()
         self._scheduler: Any = None
         self._store: Store | None = None
+        try:  # edits after this moment are taken up at the next poll
+            self._config_mtime: int | None = settings.path.stat().st_mtime_ns
+        except OSError:
+            self._config_mtime = None
 
     # -- the jobs ---------------------------------------------------------------------------
 
     def _should_stop(self, deadline: float) -> Callable[[], bool]:
         return lambda: self.stop.is_set() or time_mod.monotonic() > deadline
 
+    def _reload_feeds(self) -> None:
+        """Take up edits of the feed list and topic (`monitor feeds add`, an editor) made
+        while the service runs. Other settings (database, schedule) need a restart. An
+        invalid file is reported and the settings in use are kept."""
+        from dataclasses import replace
+
+        from .config import load_settings
+
+        path = self.settings.path
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            return
+        if mtime == self._config_mtime:
+            return
+        self._config_mtime = mtime
+        try:
+            fresh = load_settings(path)
+        except MonitorError as exc:
+            log.error("configuration changed but cannot be used (keeping the old one): %s", exc)
+            return
+        if fresh.feeds != self.settings.feeds or fresh.topic != self.settings.topic:
+            self.settings = replace(self.settings, feeds=fresh.feeds, topic=fresh.topic)
+            log.info("configuration reloaded: %d feeds", len(fresh.feeds))
+
     def _poll(self, store: Store) -> None:
         from .fetch import HttpClient
         from .pipeline import poll
 
+        self._reload_feeds()
         budget = min(self.settings.schedule.poll_every_seconds * 0.9, MAX_CYCLE_SECONDS)
         deadline = time_mod.monotonic() + budget
         with HttpClient(self.settings.http) as client:

@@ -1,0 +1,347 @@
+"""Managing the configured feeds: add (with feed discovery), remove, check, OPML in and out.
+
+The configuration file is edited with tomlkit, so the user's comments, order and layout
+stay as they were; every edit is validated as a whole configuration before it replaces the
+file (atomically), so a bad edit never leaves a broken config behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from .config import FeedConfig, Settings, load_settings
+from .errors import FeedError, FetchError, MonitorError
+from .fetch import HttpClient
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.5, */*;q=0.3"
+)
+# <link rel="alternate" type=…> values that announce a feed, best first.
+FEED_TYPES = (
+    "application/atom+xml",
+    "application/rss+xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    "application/json",
+    "text/xml",
+    "application/xml",
+)
+MAX_CANDIDATES = 5
+
+
+class FeedAdminError(MonitorError):
+    pass
+
+
+@dataclass(frozen=True)
+class FeedCheck:
+    url: str  # the URL asked for
+    ok: bool
+    final_url: str = ""
+    format: str = ""
+    title: str = ""
+    entries: int = 0
+    newest: datetime | None = None
+    error: str = ""
+    warning: str = ""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: tuple[FeedConfig, ...]
+    skipped: tuple[tuple[str, str], ...]  # (url or text, why)
+
+
+# -- checking and discovery -----------------------------------------------------------------
+
+
+def check_feed(client: HttpClient, url: str, now: datetime) -> FeedCheck:
+    """Fetch and parse `url` now, unconditionally; report what a poll would see."""
+    from .feeds import parse_feed
+
+    try:
+        resp = client.get(url, accept=FEED_ACCEPT)
+        parsed = parse_feed(resp.content, url=resp.url, content_type=resp.content_type, now=now)
+    except (FetchError, FeedError) as exc:
+        return FeedCheck(url, False, error=str(exc))
+    dates = [e.published for e in parsed.entries if e.published is not None]
+    return FeedCheck(
+        url,
+        True,
+        final_url=resp.url,
+        format=parsed.format,
+        title=parsed.title,
+        entries=len(parsed.entries),
+        newest=max(dates) if dates else None,
+        warning=parsed.warning,
+    )
+
+
+def feed_links(html: bytes, base: str) -> list[str]:
+    """Feed URLs a web page announces with <link rel="alternate" type=…>, best first."""
+    import lxml.html
+
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    found: list[tuple[int, int, str]] = []
+    for i, link in enumerate(doc.iter("link")):
+        rels = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().split(";")[0].strip()
+        href = (link.get("href") or "").strip()
+        if "alternate" not in rels or kind not in FEED_TYPES or not href:
+            continue
+        url = urljoin(base, href)
+        if urlsplit(url).scheme in ("http", "https"):
+            found.append((FEED_TYPES.index(kind), i, url))
+    out: list[str] = []
+    for _, _, url in sorted(found):
+        if url not in out:
+            out.append(url)
+    return out
+
+
+def discover(client: HttpClient, url: str, now: datetime) -> FeedCheck:
+    """`url` if it is a feed; else the first working feed its page announces."""
+    from .feeds import parse_feed
+
+    try:
+        resp = client.get(url, accept=FEED_ACCEPT)
+    except FetchError as exc:
+        raise FeedAdminError(f"{url}: {exc}") from None
+    try:
+        parsed = parse_feed(resp.content, url=resp.url, content_type=resp.content_type, now=now)
+    except FeedError as exc:
+        candidates = feed_links(resp.content, resp.url)
+        if not candidates:
+            raise FeedAdminError(
+                f"{url} is not a feed ({exc}) and announces none "
+                '(no <link rel="alternate" type="application/rss+xml"> or Atom)'
+            ) from None
+        errors = []
+        for candidate in candidates[:MAX_CANDIDATES]:
+            checked = check_feed(client, candidate, now)
+            if checked.ok:
+                return checked
+            errors.append(f"{candidate}: {checked.error}")
+        raise FeedAdminError(
+            f"{url} announces feeds, none of which works: " + "; ".join(errors)
+        ) from None
+    dates = [e.published for e in parsed.entries if e.published is not None]
+    return FeedCheck(
+        url,
+        True,
+        final_url=resp.url,
+        format=parsed.format,
+        title=parsed.title,
+        entries=len(parsed.entries),
+        newest=max(dates) if dates else None,
+        warning=parsed.warning,
+    )
+
+
+# -- editing the configuration --------------------------------------------------------------
+
+
+def _read(path: Path) -> Any:
+    import tomlkit
+
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FeedAdminError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomlkit.exceptions.ParseError as exc:
+        raise FeedAdminError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _write(path: Path, doc: Any) -> Settings:
+    """Validate the edited configuration as a whole, then replace the file atomically."""
+    import tomlkit
+
+    text = tomlkit.dumps(doc)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # Relative paths in the file resolve as they will once it is in place.
+        settings = load_settings(Path(tmp), cwd=Path.cwd())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return settings
+
+
+def same_url(a: str, b: str) -> bool:
+    """Feed URLs equal but for scheme/host case and a trailing slash."""
+
+    def key(u: str) -> tuple[str, str, str, str]:
+        p = urlsplit(u.strip())
+        return (p.scheme.lower(), (p.netloc or "").lower(), p.path.rstrip("/") or "/", p.query)
+
+    return key(a) == key(b)
+
+
+def _feeds_array(doc: Any) -> Any:
+    import tomlkit
+
+    feeds = doc.get("feeds")
+    if feeds is None:
+        feeds = tomlkit.aot()
+        doc.append("feeds", feeds)
+    return feeds
+
+
+def add_feeds(path: Path, new: Sequence[FeedConfig]) -> tuple[list[FeedConfig], list[str]]:
+    """Append feeds not already configured; returns (added, URLs already there)."""
+    import tomlkit
+
+    doc = _read(path)
+    feeds = _feeds_array(doc)
+    existing = [str(t.get("url", "")) for t in feeds]
+    added: list[FeedConfig] = []
+    present: list[str] = []
+    for f in new:
+        if any(same_url(f.url, u) for u in [*existing, *(a.url for a in added)]):
+            present.append(f.url)
+            continue
+        table = tomlkit.table()
+        table.add("name", f.name)
+        table.add("url", f.url)
+        if f.group:
+            table.add("group", f.group)
+        feeds.append(table)
+        added.append(f)
+    if added:
+        _write(path, doc)
+    return added, present
+
+
+def remove_feeds(path: Path, which: str) -> list[FeedConfig]:
+    """Remove the feed whose URL is `which`, or every feed named `which` (case-insensitive)."""
+    doc = _read(path)
+    feeds = doc.get("feeds")
+    if feeds is None:
+        raise FeedAdminError(f"{path} has no feeds")
+    by_url = [i for i, t in enumerate(feeds) if same_url(str(t.get("url", "")), which)]
+    by_name = [
+        i
+        for i, t in enumerate(feeds)
+        if str(t.get("name", "")).casefold() == which.strip().casefold()
+    ]
+    hits = by_url or by_name
+    if not hits:
+        raise FeedAdminError(f"no feed with the URL or name {which!r} in {path}")
+    if len(hits) > 1:
+        urls = ", ".join(str(feeds[i].get("url")) for i in hits)
+        raise FeedAdminError(f"{len(hits)} feeds are named {which!r} ({urls}); give the URL")
+    removed = []
+    for i in reversed(hits):
+        t = feeds[i]
+        removed.append(
+            FeedConfig(str(t.get("name", "")), str(t.get("url", "")), str(t.get("group", "")))
+        )
+        del feeds[i]
+    _write(path, doc)
+    return removed
+
+
+# -- OPML -----------------------------------------------------------------------------------
+
+
+def parse_opml(data: bytes) -> tuple[list[FeedConfig], list[tuple[str, str]]]:
+    """Feeds in an OPML file: outlines with an xmlUrl; a parent outline's text is the group.
+
+    Parsed without DTDs, entities or network access (an OPML file is untrusted input).
+    """
+    from lxml import etree
+
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise FeedAdminError(f"not valid OPML (XML): {exc}") from None
+    if root.tag != "opml":
+        raise FeedAdminError(f"not OPML: the root element is <{root.tag}>")
+    body = root.find("body")
+    if body is None:
+        raise FeedAdminError("not valid OPML: no <body>")
+    feeds: list[FeedConfig] = []
+    skipped: list[tuple[str, str]] = []
+
+    def walk(node: Any, group: str) -> None:
+        for outline in node.iterfind("outline"):
+            text = " ".join((outline.get("text") or outline.get("title") or "").split())
+            url = (outline.get("xmlUrl") or "").strip()
+            if url:
+                if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                    skipped.append((url, "not an http(s) URL"))
+                else:
+                    name = text or urlsplit(url).hostname or url
+                    feeds.append(FeedConfig(name[:200], url, group[:100]))
+            walk(outline, text if not url else group)
+
+    walk(body, "")
+    return feeds, skipped
+
+
+def import_opml(path: Path, data: bytes) -> ImportResult:
+    feeds, skipped = parse_opml(data)
+    added, present = add_feeds(path, feeds)
+    return ImportResult(
+        tuple(added), tuple(skipped) + tuple((u, "already configured") for u in present)
+    )
+
+
+def to_opml(title: str, feeds: Sequence[FeedConfig]) -> str:
+    """OPML 2.0: feeds with a group inside an outline named after it, the others at the top."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = title
+    body = ET.SubElement(root, "body")
+    groups: dict[str, ET.Element] = {}
+
+    def outline(parent: ET.Element, f: FeedConfig) -> None:
+        ET.SubElement(parent, "outline", type="rss", text=f.name, title=f.name, xmlUrl=f.url)
+
+    for f in feeds:
+        if f.group:
+            if f.group not in groups:
+                groups[f.group] = ET.SubElement(body, "outline", text=f.group, title=f.group)
+            outline(groups[f.group], f)
+        else:
+            outline(body, f)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def checks(
+    client: HttpClient, urls: Sequence[str], now: datetime, on_done: Callable[[FeedCheck], None]
+) -> list[FeedCheck]:
+    """Check several feeds concurrently (the client's per-host limits apply)."""
+
+    def one(url: str) -> FeedCheck:
+        result = check_feed(client, url, now)
+        on_done(result)
+        return result
+
+    # Results arrive as they complete; report them in the order asked.
+    results = {r.url: r for r in client.each(one, list(dict.fromkeys(urls)))}
+    return [results[u] for u in urls]

@@ -1,0 +1,244 @@
+"""`monitor feeds add|remove|check|import|export` against real feed files on 127.0.0.1."""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.config import load_settings
+from monitor.feedadmin import FeedAdminError, feed_links, parse_opml, to_opml
+
+from .conftest import DATA, http_server
+
+BBC = (DATA / "replay/feeds/bbc_world_2026-02-18.rss.xml").read_bytes()
+HEISE = (DATA / "feeds/heise_developer.atom.xml").read_bytes()
+PAGE = b"""<!DOCTYPE html><html><head><title>News</title>
+<link rel="stylesheet" href="/s.css">
+<link rel="alternate" type="application/rss+xml" title="RSS" href="/rss.xml">
+<link rel="alternate" type="application/atom+xml" title="Atom" href="atom.xml">
+</head><body><p>Hello</p></body></html>"""
+NO_FEED = b"<!DOCTYPE html><html><head><title>x</title></head><body>none</body></html>"
+BROKEN_LINK = b"""<html><head><link rel="alternate" type="application/rss+xml" href="/gone.xml">
+</head><body></body></html>"""
+
+CONFIG = """# my monitor configuration
+# (comments and layout must survive every edit)
+
+[http]
+allow_private_networks = {private}   # tests serve feeds from 127.0.0.1
+
+[storage]
+database = "data/m.sqlite"
+
+[[feeds]]
+name = "First"   # the one I trust most
+url = "https://example.org/first.xml"
+group = "world"
+
+[[feeds]]
+name = "Second"
+url = "https://example.org/second.xml"
+"""
+
+
+ROUTES = {
+    "/rss.xml": (BBC, "application/rss+xml"),
+    "/atom.xml": (HEISE, "application/atom+xml"),
+    "/news/atom.xml": (HEISE, "application/atom+xml"),
+    "/news/": (PAGE, "text/html; charset=utf-8"),
+    "/plain/": (NO_FEED, "text/html"),
+    "/broken/": (BROKEN_LINK, "text/html"),
+}
+
+
+class Site(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body, kind = ROUTES.get(self.path, (b"not found", ""))
+        self.send_response(200 if kind else 404)
+        self.send_header("Content-Type", kind or "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def site() -> object:
+    with http_server(Site) as base:
+        yield base
+
+
+def config(tmp_path: Path, private: bool = True) -> Path:
+    path = tmp_path / "monitor.toml"
+    path.write_text(CONFIG.format(private=str(private).lower()), encoding="utf-8")
+    return path
+
+
+def run(path: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--config", str(path), "feeds", *args])
+    return result.exit_code, result.output
+
+
+def feeds_of(path: Path) -> list[tuple[str, str, str]]:
+    return [(f.name, f.url, f.group) for f in load_settings(path).feeds]
+
+
+def test_add_a_feed_keeps_comments_and_layout(tmp_path: Path, site: str) -> None:
+    path = config(tmp_path)
+    before = path.read_text(encoding="utf-8")
+    code, out = run(path, "add", f"{site}/rss.xml", "--group", "uk")
+    assert code == 0, out
+    assert "Added BBC News" in out and "rss20, 33 entries, newest 2026-02-18" in out
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith(before)  # nothing above changed, not even a comment
+    assert "# the one I trust most" in after
+    assert feeds_of(path)[-1] == ("BBC News", f"{site}/rss.xml", "uk")
+    code, out = run(path, "add", f"{site}/rss.xml/")
+    assert code == 1 and "already in" in out
+    assert path.read_text(encoding="utf-8") == after
+
+
+def test_add_discovers_the_feed_of_a_page(tmp_path: Path, site: str) -> None:
+    path = config(tmp_path)
+    code, out = run(path, "add", f"{site}/news/", "--name", "Heise")
+    assert code == 0, out
+    assert "discovered from" in out
+    # Atom is preferred over RSS when a page offers both; a relative href is resolved
+    assert feeds_of(path)[-1] == ("Heise", f"{site}/news/atom.xml", "")
+
+
+def test_add_refuses_what_is_not_a_feed(tmp_path: Path, site: str) -> None:
+    path = config(tmp_path)
+    before = path.read_text(encoding="utf-8")
+    for url, message in (
+        (f"{site}/plain/", "announces none"),
+        (f"{site}/broken/", "none of which works"),
+        (f"{site}/missing.xml", "404"),
+        ("ftp://example.org/feed", "http(s) URL"),
+    ):
+        code, out = run(path, "add", url)
+        assert code != 0 and message in out, out
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_add_refuses_private_addresses_by_default(tmp_path: Path, site: str) -> None:
+    path = config(tmp_path, private=False)
+    code, out = run(path, "add", f"{site}/rss.xml")
+    assert code == 1 and "private" in out.lower()
+    code, out = run(path, "add", f"{site}/rss.xml", "--no-check", "--name", "Later")
+    assert code == 0 and "not checked" in out
+    assert feeds_of(path)[-1] == ("Later", f"{site}/rss.xml", "")
+
+
+def test_remove_by_url_or_name(tmp_path: Path) -> None:
+    path = config(tmp_path)
+    code, out = run(path, "remove", "second")
+    assert code == 0 and "Removed Second" in out
+    assert [f[0] for f in feeds_of(path)] == ["First"]
+    assert "# the one I trust most" in path.read_text(encoding="utf-8")
+    code, out = run(path, "remove", "https://example.org/first.xml")
+    assert code == 0 and feeds_of(path) == []
+    code, out = run(path, "remove", "Nobody")
+    assert code == 1 and "no feed with the URL or name" in out
+
+
+def test_check_reports_format_entries_newest_and_errors(tmp_path: Path, site: str) -> None:
+    path = config(tmp_path)
+    code, out = run(path, "check", f"{site}/rss.xml", f"{site}/atom.xml")
+    assert code == 0, out
+    assert "rss20, 33 entries, newest 2026-02-18" in out and "atom10" in out
+    assert "2 of 2 feeds OK." in out
+    code, out = run(path, "check", f"{site}/rss.xml", f"{site}/plain/", f"{site}/nope.xml")
+    assert code == 1
+    assert out.count("FAIL") == 2 and "HTML page" in out and "404" in out
+    assert "1 of 3 feeds OK." in out
+    # the order of the report is the order asked, whatever finished first
+    assert out.index("/rss.xml") < out.index("/plain/") < out.index("/nope.xml")
+
+
+OPML = b"""<?xml version="1.0" encoding="utf-8"?>
+<opml version="2.0">
+  <head><title>Reader export</title></head>
+  <body>
+    <outline text="Ukraine" title="Ukraine">
+      <outline type="rss" text="Kyiv Independent" xmlUrl="https://kyivindependent.com/feed/"/>
+      <outline type="rss" text="Ukrainska Pravda" xmlUrl="https://www.pravda.com.ua/eng/rss/"/>
+    </outline>
+    <outline type="rss" text="First again" xmlUrl="https://example.org/first.xml"/>
+    <outline type="rss" text="Evil" xmlUrl="javascript:alert(1)"/>
+    <outline type="rss" title="No text" xmlUrl="https://example.net/feed"/>
+  </body>
+</opml>"""
+
+
+def test_import_opml_adds_groups_and_skips_known_and_bad(tmp_path: Path) -> None:
+    path = config(tmp_path)
+    opml = tmp_path / "reader.opml"
+    opml.write_bytes(OPML)
+    code, out = run(path, "import", str(opml))
+    assert code == 0, out
+    assert "3 feeds added" in out and "2 skipped" in out
+    assert "already configured" in out and "not an http(s) URL" in out
+    assert feeds_of(path)[2:] == [
+        ("Kyiv Independent", "https://kyivindependent.com/feed/", "Ukraine"),
+        ("Ukrainska Pravda", "https://www.pravda.com.ua/eng/rss/", "Ukraine"),
+        ("No text", "https://example.net/feed", ""),
+    ]
+    # importing again adds nothing
+    code, out = run(path, "import", str(opml))
+    assert "0 feeds added" in out
+
+
+def test_export_is_opml_that_imports_back(tmp_path: Path) -> None:
+    path = config(tmp_path)
+    code, out = run(path, "export")
+    assert code == 0 and out.startswith(
+        '<?xml version="1.0" encoding="utf-8"?>\n<opml version="2.0">'
+    )
+    feeds, skipped = parse_opml(out.encode("utf-8"))
+    assert [(f.name, f.url, f.group) for f in feeds] == feeds_of(path) and not skipped
+    target = tmp_path / "out.opml"
+    code, _ = run(path, "export", "-o", str(target))
+    assert code == 0 and target.read_text(encoding="utf-8") == out
+    # names with markup are escaped, not emitted
+    from monitor.config import FeedConfig
+
+    text = to_opml("t", [FeedConfig('<b>"x"</b> & y', "https://e.org/?a=1&b=2", "g<")])
+    assert "<b>" not in text and "&amp;b=2" in text
+
+
+def test_hostile_opml_is_refused_or_inert(tmp_path: Path) -> None:
+    laughs = b"""<?xml version="1.0"?>
+<!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>
+<opml version="2.0"><body><outline text="&d;&d;&d;&d;" xmlUrl="https://e.org/f"/></body></opml>"""
+    feeds, _ = parse_opml(laughs)
+    assert len(feeds) == 1 and len(feeds[0].name) < 1000  # entities never expanded
+    xxe = b"""<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<opml version="2.0"><body><outline text="&x;" xmlUrl="https://e.org/f"/></body></opml>"""
+    with pytest.raises(FeedAdminError, match="external entity"):
+        parse_opml(xxe)
+    for bad, message in ((b"<rss></rss>", "not OPML"), (b"<opml", "not valid OPML")):
+        with pytest.raises(FeedAdminError, match=message):
+            parse_opml(bad)
+    path = config(tmp_path)
+    opml = tmp_path / "bad.opml"
+    opml.write_bytes(b"garbage")
+    code, out = run(path, "import", str(opml))
+    assert code == 1 and "not valid OPML" in out
+
+
+def test_feed_links_resolve_and_rank() -> None:
+    assert feed_links(PAGE, "https://news.example/section/") == [
+        "https://news.example/section/atom.xml",
+        "https://news.example/rss.xml",
+    ]
+    assert feed_links(b"", "https://x.example/") == []
+    js = b'<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">'
+    assert feed_links(js, "https://x.example/") == []
