@@ -377,7 +377,13 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
         bodies = RenderedBodies(
             title=render.title_of(value),
             json=render.to_json(value),
-            html=render.to_html(value),
+            # E-mail gets the archive's links only where the archive is published.
+            html=render.to_html(
+                value,
+                root=settings.digest.base_url
+                if settings.digest.site and settings.digest.base_url
+                else None,
+            ),
             text=render.to_text(value),
         )
     store.record_digest(
