@@ -304,3 +304,28 @@ def test_serve_sends_the_site_with_security_headers(archive: Path) -> None:
                 urllib.request.urlopen(server.url + missing, timeout=10)
             assert err.value.code == 404, missing
             err.value.close()
+
+
+def test_articles_are_indexed_when_searched_including_later_ones(tmp_path: Path) -> None:
+    def add(db: sqlite3.Connection, n: int, text: str) -> None:
+        db.execute(
+            "INSERT INTO articles (canonical_url, url, title, source, feed_id, published, "
+            "first_seen, window_date, text, text_origin, content_hash, sketch) VALUES "
+            "(?, ?, ?, 'F', 1, '2026-02-17T10:00:00Z', '2026-02-17T10:00:00Z', '2026-02-18', "
+            "?, 'page', 'h', '')",
+            (f"http://a.test/{n}", f"http://a.test/{n}", f"Title {n}", text),
+        )
+
+    with Store.open(tmp_path / "m.sqlite") as store:
+        with store.transaction() as db:
+            db.execute("INSERT INTO feeds (url, name) VALUES ('http://f.test/', 'F')")
+            add(db, 1, "Envoys met in Geneva.")
+        assert [a.title for a in store.search(fts_query("geneva"))[1]] == ["Title 1"]
+        assert store.index_articles() == 0  # nothing new: nothing indexed twice
+        with store.transaction() as db:
+            add(db, 2, "Envoys met in Geneva again.")
+        assert {a.title for a in store.search(fts_query("geneva"))[1]} == {"Title 1", "Title 2"}
+        with store.transaction() as db:  # an indexed article changed: the index follows
+            db.execute("UPDATE articles SET text = 'Talks in Riyadh.' WHERE id = 1")
+        assert [a.title for a in store.search(fts_query("geneva"))[1]] == ["Title 2"]
+        assert [a.title for a in store.search(fts_query("riyadh"))[1]] == ["Title 1"]

@@ -671,6 +671,7 @@ class Store:
 
         `source` is a case-insensitive part of the source's name.
         """
+        self.index_articles()
         src = f"%{source.lower()}%" if source else "%"
         after = since.isoformat() if since else ""
         # A point's source and story title come from the article it quotes.
@@ -712,6 +713,28 @@ class Store:
             for r in article_rows
         ]
         return points, articles
+
+    def index_articles(self) -> int:
+        """Add articles stored since the last search to the full-text index; how many."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT value FROM service_state WHERE key = 'articles_fts_through'"
+            ).fetchone()
+            done = int(row[0]) if row else 0
+            top = int(db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0])
+            if top <= done:
+                return 0
+            cur = db.execute(
+                "INSERT INTO articles_fts(rowid, title, text) "
+                "SELECT id, title, text FROM articles WHERE id > ? AND id <= ?",
+                (done, top),
+            )
+            db.execute(
+                "INSERT INTO service_state (key, value) VALUES ('articles_fts_through', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (str(top),),
+            )
+            return int(cur.rowcount)
 
     def entries_since(self, since: datetime) -> list[StoredEntry]:
         """Feed entries first seen since `since`, newest first."""
