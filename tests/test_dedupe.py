@@ -55,3 +55,29 @@ def test_wire_copy_under_another_template_is_a_near_duplicate() -> None:
 def test_exact_hash_ignores_case_and_spacing() -> None:
     assert content_hash("Peace  talks\nresume.") == content_hash("peace talks resume")
     assert sketch("too short to sketch") == ()
+
+
+def test_sketches_are_the_same_in_every_process() -> None:
+    """Stored sketches are compared with ones made by later processes: no per-process hash."""
+    import os
+    import subprocess
+    import sys
+
+    text = " ".join(f"word{i % 37} talks{i % 11} geneva{i % 5}" for i in range(200))
+    code = (
+        "import sys; from monitor.dedupe import sketch; "
+        "print(','.join(map(str, sketch(sys.stdin.read()))))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert outs == {",".join(map(str, sketch(text)))}
+    assert len(sketch(text)) == 64

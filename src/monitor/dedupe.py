@@ -7,6 +7,7 @@ hashes of the shingle set. Two sketches estimate the Jaccard similarity of the s
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections import Counter
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -79,21 +80,52 @@ def canonical_url(url: str) -> str:
     return urlunsplit(("https", host, path, urlencode(sorted(query)), ""))
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(" ".join(words(text)).encode("utf-8")).hexdigest()
+def content_hash(text: str, ws: list[str] | None = None) -> str:
+    ws = words(text) if ws is None else ws
+    return hashlib.sha256(" ".join(ws).encode("utf-8")).hexdigest()
 
 
-def sketch(text: str) -> tuple[int, ...]:
-    """Bottom-k MinHash of the text's word shingles (empty when the text is too short)."""
-    ws = words(text)
-    shingles = {" ".join(ws[i : i + SHINGLE]) for i in range(max(0, len(ws) - SHINGLE + 1))}
-    if len(shingles) < MIN_SHINGLES:
+_MASK32 = 0xFFFFFFFF
+
+
+def _word_hash(w: str) -> int:
+    """A stable 64-bit hash of a word (two CRC-32s: fast, and the same in every process)."""
+    b = w.encode("utf-8")
+    return (zlib.crc32(b) << 32) | (zlib.crc32(b, 0x9E3779B9) & _MASK32)
+
+
+def sketch(text: str, ws: list[str] | None = None) -> tuple[int, ...]:
+    """Bottom-k MinHash of the text's word shingles (empty when the text is too short).
+
+    Vectorised: each distinct word is hashed once; a shingle's hash combines its words'
+    hashes (multiply-add modulo 2^64, then the splitmix64 finaliser to spread the bits).
+    """
+    import numpy as np
+
+    ws = words(text) if ws is None else ws
+    if len(ws) - SHINGLE + 1 < MIN_SHINGLES:
         return ()
-    hashes = sorted(
-        int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "big")
-        for s in shingles
-    )
-    return tuple(hashes[:SKETCH_SIZE])
+    hashed = {w: _word_hash(w) for w in set(ws)}
+    wh = np.fromiter(map(hashed.__getitem__, ws), dtype=np.uint64, count=len(ws))
+    n = len(ws) - SHINGLE + 1
+    h = wh[:n].copy()
+    for k in range(1, SHINGLE):
+        h = h * np.uint64(0x100000001B3) + wh[k : k + n]  # wraps modulo 2^64, as meant
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    distinct = np.unique(h)  # sorted
+    if len(distinct) < MIN_SHINGLES:
+        return ()
+    return tuple(int(x) for x in distinct[:SKETCH_SIZE])
+
+
+def fingerprint(text: str) -> tuple[str, tuple[int, ...]]:
+    """content_hash and sketch of a text, its words split once."""
+    ws = words(text)
+    return content_hash(text, ws), sketch(text, ws)
 
 
 def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:

@@ -16,9 +16,13 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from .text import clean_block
+
+if TYPE_CHECKING:
+    from .feeds import ParsedFeed
 
 MIN_WORDS = 40  # less than this is a teaser, a paywall stub or a video page
 
@@ -116,8 +120,10 @@ def choose_text(page_text: str, feed_text: str, fetch_note: str) -> Extracted:
 
 
 def _worker_main(conn: Any) -> None:
-    """A worker process: extract pages sent over the pipe until told to stop."""
+    """A worker process: extract pages (and parse feeds) sent over the pipe until told to stop."""
     import signal
+
+    from .errors import FeedError
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     while True:
@@ -127,9 +133,20 @@ def _worker_main(conn: Any) -> None:
             return
         if job is None:
             return
-        html, url, title = job
+        kind, args = job
         try:
-            conn.send(extract_text(html, url, title))
+            if kind == "feed":
+                from .feeds import parse_feed
+
+                data, url, content_type, now, max_items = args
+                result: Any = parse_feed(
+                    data, url=url, content_type=content_type, now=now, max_items=max_items
+                )
+            else:
+                result = extract_text(*args)
+            conn.send(result)
+        except FeedError as exc:  # a bad feed: the caller records it for that feed
+            conn.send(exc)
         except Exception as exc:  # report, never die silently: the parent records it
             conn.send(ExtractionFailed(f"{type(exc).__name__}: {exc}"))
 
@@ -139,11 +156,13 @@ class ExtractionFailed(Exception):
 
 
 class ExtractorPool:
-    """Extraction in worker processes: both cores, and a time limit per page.
+    """Extraction (and feed parsing) in worker processes: both cores, a time limit per job.
 
     A page that takes longer than `timeout` (a pathological DOM) has its worker killed and
     replaced; the caller gets an error and falls back to the feed's text. Thread-safe: fetch
-    threads hand pages over as they arrive. `workers=0` extracts in-process, unbounded.
+    threads hand pages over as they arrive. Workers start on first use, so starting them
+    while feeds are parsed has them warm when pages arrive. `workers=0` works in-process,
+    unbounded.
     """
 
     def __init__(self, workers: int, timeout: float) -> None:
@@ -181,12 +200,10 @@ class ExtractorPool:
         except queue.Empty:
             raise ExtractionFailed("no extraction worker became free") from None
 
-    def extract(self, html: bytes, url: str, title: str = "") -> str:
-        if self.workers <= 0:
-            return extract_text(html, url, title)
+    def _run(self, job: tuple[str, tuple[Any, ...]]) -> Any:
         proc, conn = self._take()
         try:
-            conn.send((html, url, title))
+            conn.send(job)
             if not conn.poll(self.timeout):
                 raise TimeoutError
             result = conn.recv()
@@ -200,13 +217,39 @@ class ExtractorPool:
             self._idle.put(self._spawn())
             if isinstance(exc, TimeoutError):
                 raise ExtractionFailed(
-                    f"extraction took longer than {self.timeout:g}s and was stopped"
+                    f"took longer than {self.timeout:g}s and was stopped"
                 ) from None
-            raise ExtractionFailed(f"extraction worker died: {exc}") from exc
+            raise ExtractionFailed(f"worker died: {exc}") from exc
         self._idle.put((proc, conn))
-        if isinstance(result, ExtractionFailed):
+        if isinstance(result, Exception):
             raise result
-        return str(result)
+        return result
+
+    def extract(self, html: bytes, url: str, title: str = "") -> str:
+        if self.workers <= 0:
+            return extract_text(html, url, title)
+        try:
+            return str(self._run(("page", (html, url, title))))
+        except ExtractionFailed as exc:
+            raise ExtractionFailed(f"extraction {exc}") from None
+
+    def parse_feed(
+        self, data: bytes, *, url: str, content_type: str, now: datetime, max_items: int
+    ) -> ParsedFeed:
+        """feeds.parse_feed in a worker: the parse of many feeds uses both cores, and a
+        pathological feed is stopped at the time limit (a FeedError for that feed)."""
+        from .errors import FeedError
+        from .feeds import parse_feed
+
+        if self.workers <= 0:
+            return parse_feed(
+                data, url=url, content_type=content_type, now=now, max_items=max_items
+            )
+        try:
+            result = self._run(("feed", (data, url, content_type, now, max_items)))
+        except ExtractionFailed as exc:
+            raise FeedError(f"feed parsing {exc}") from None
+        return cast("ParsedFeed", result)
 
     def close(self) -> None:
         with self._lock:

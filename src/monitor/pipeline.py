@@ -60,7 +60,13 @@ class _FeedResult:
     status: int | None = None
 
 
-def _fetch_feed(client: HttpClient, state: FeedState, now: datetime, max_items: int) -> _FeedResult:
+def _fetch_feed(
+    client: HttpClient,
+    pool: extract.ExtractorPool,
+    state: FeedState,
+    now: datetime,
+    max_items: int,
+) -> _FeedResult:
     try:
         resp = client.get(
             state.url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
@@ -69,7 +75,7 @@ def _fetch_feed(client: HttpClient, state: FeedState, now: datetime, max_items: 
             return _FeedResult(state, None, state.etag, state.last_modified, True, "")
         # The configured URL, not the final one: feedparser resolves relative ids against it,
         # and entry keys must not change when a feed starts redirecting.
-        parsed = feeds.parse_feed(
+        parsed = pool.parse_feed(
             resp.content,
             url=state.url,
             content_type=resp.content_type,
@@ -114,19 +120,24 @@ def poll(
             wait = f"{why} until {st.next_poll:%Y-%m-%d %H:%M} UTC"
             outcomes.append(PollOutcome(st.name, st.url, "deferred", error=wait))
             on_feed(outcomes[-1])
-    with timing.stage("poll"):
-        for res in client.each(
-            lambda st: _fetch_feed(client, st, now, settings.max_items_per_feed), due, should_stop
-        ):
-            outcome = _record_feed(settings, store, res, clock())
-            outcomes.append(outcome)
-            on_feed(outcome)
+    cfg = settings.extract
+    # One pool of worker processes parses the feeds, then extracts the pages.
+    with extract.ExtractorPool(cfg.workers, cfg.timeout_seconds) as pool:
+        with timing.stage("poll"):
+            for res in client.each(
+                lambda st: _fetch_feed(client, pool, st, now, settings.max_items_per_feed),
+                due,
+                should_stop,
+            ):
+                outcome = _record_feed(settings, store, res, clock())
+                outcomes.append(outcome)
+                on_feed(outcome)
+        if should_stop():
+            built = _Built(0, 0, 0, 0, frozenset())
+        else:
+            built = _ingest_pending(settings, store, client, clock, pool, should_stop)
     order = {s.url: i for i, s in enumerate(states)}
     outcomes.sort(key=lambda o: order.get(o.url, 0))
-    if should_stop():
-        built = _Built(0, 0, 0, 0, frozenset())
-    else:
-        built = _ingest_pending(settings, store, client, clock, should_stop)
     return PollReport(
         outcomes=tuple(outcomes),
         new_articles=built.new_articles,
@@ -250,6 +261,7 @@ def _article_from_page(
     except extract.ExtractionFailed as exc:
         note = str(exc)
     chosen = extract.choose_text(page_text, feed_text, note)
+    text_hash, sig = dedupe.fingerprint(chosen.text)
     return NewArticle(
         entry_ids=tuple(e.id for e in group),
         canonical_url=canonical,
@@ -262,8 +274,8 @@ def _article_from_page(
         text=chosen.text,
         text_origin=chosen.origin,
         fetch_note=chosen.note,
-        content_hash=dedupe.content_hash(chosen.text),
-        sketch=dedupe.encode_sketch(dedupe.sketch(chosen.text)),
+        content_hash=text_hash,
+        sketch=dedupe.encode_sketch(sig),
     )
 
 
@@ -279,6 +291,7 @@ def _ingest_pending(
     store: Store,
     client: HttpClient,
     clock: Clock,
+    extractor: extract.ExtractorPool,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> _Built:
     pending = store.pending_entries()
@@ -295,13 +308,9 @@ def _ingest_pending(
     # While pages are fetched and extracted (I/O and worker processes), the main process is
     # mostly waiting: load the later stages' heavy libraries meanwhile.
     threading.Thread(target=_preload, name="preload", daemon=True).start()
-    cfg = settings.extract
     # Fetch threads hand each page to the extraction processes as it arrives, so fetching
     # and extracting overlap and only a few pages are held in memory at a time.
-    with (
-        timing.stage("extract"),
-        extract.ExtractorPool(min(cfg.workers, len(todo)), cfg.timeout_seconds) as extractor,
-    ):
+    with timing.stage("extract"):
         articles = sorted(
             client.each(
                 lambda item: _article_from_page(client, extractor, item[1], item[0]),
