@@ -329,3 +329,32 @@ def test_articles_are_indexed_when_searched_including_later_ones(tmp_path: Path)
             db.execute("UPDATE articles SET text = 'Talks in Riyadh.' WHERE id = 1")
         assert [a.title for a in store.search(fts_query("geneva"))[1]] == ["Title 2"]
         assert [a.title for a in store.search(fts_query("riyadh"))[1]] == ["Title 1"]
+
+
+def test_terminal_output_carries_no_control_sequences(tmp_path: Path) -> None:
+    """Feed text printed by `search` and `topic test` cannot drive the user's terminal."""
+    from .conftest import write_config
+
+    cfg = write_config(
+        tmp_path,
+        f'[storage]\ndatabase = "{tmp_path / "m.sqlite"}"\n[topic]\nquery = "geneva"\n',
+    )
+    evil = "Geneva \x1b]0;pwned\x07\x1b[2J\x1b[31mred\x9b"
+    with Store.open(tmp_path / "m.sqlite") as store, store.transaction() as db:
+        db.execute("INSERT INTO feeds (url, name) VALUES ('http://f.test/', ?)", (evil,))
+        db.execute(
+            "INSERT INTO articles (canonical_url, url, title, source, feed_id, published, "
+            "first_seen, window_date, text, text_origin, content_hash, sketch) VALUES "
+            "('http://a.test/1', 'http://a.test/1', ?, ?, 1, '2026-02-17T10:00:00Z', "
+            "'2026-02-17T10:00:00Z', '2026-02-18', ?, 'page', 'h', '')",
+            (evil, evil, evil + " talks"),
+        )
+        db.execute(
+            "INSERT INTO entries (feed_id, key, link, title, summary, content, first_seen, "
+            "on_topic) VALUES (1, 'k', 'http://a.test/1', ?, '', '', ?, 1)",
+            (evil, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+        )
+    for args in (["search", "geneva"], ["topic", "test"]):
+        out = run(cfg, *args)
+        assert "Geneva" in out
+        assert not any(ch in out for ch in "\x1b\x07\x9b"), args
