@@ -533,6 +533,8 @@ _eval_command(
         "pair_precision",
         "pair_recall",
         "docs_per_second",
+        "baseline_b3_f1",
+        "baseline_threshold",
     ],
 )
 _eval_command(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 import re
 import time
 from collections import Counter, defaultdict
@@ -256,6 +257,15 @@ def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
     gold = {str(d["id"]): str(d["cluster_id"]) for d in selected}
     bp, br, bf = b_cubed(pred, gold)
     pp, pr, pf = pairwise(pred, gold)
+    # The baseline: plain TF-IDF average-link clustering, its threshold tuned on the tuning
+    # topics (whatever split is scored), then applied to the selected documents.
+    tune_docs = [d for d in docs if str(d.get("topic_id", d["id"])) in tune] or selected
+    tune_gold = {str(d["id"]): str(d["cluster_id"]) for d in tune_docs}
+    best_t = max(
+        BASELINE_THRESHOLDS,
+        key=lambda t: (b_cubed(_baseline_labels(tune_docs, t), tune_gold)[2], -t),
+    )
+    base_f1 = b_cubed(_baseline_labels(selected, best_t), gold)[2]
     return {
         "documents": len(selected),
         "clusters": len(set(pred.values())),
@@ -267,7 +277,51 @@ def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
         "pair_precision": pp,
         "pair_recall": pr,
         "docs_per_second": len(selected) / elapsed if elapsed else 0.0,
+        "baseline_b3_f1": base_f1,
+        "baseline_threshold": best_t,
     }
+
+
+BASELINE_THRESHOLDS = tuple(round(0.05 + 0.01 * i, 2) for i in range(36))
+
+
+def _baseline_labels(docs: list[dict[str, Any]], threshold: float) -> dict[str, str]:
+    """Plain TF-IDF (title and text words, stop words out, log tf) cosine, average link."""
+    import numpy as np
+    from scipy import sparse
+
+    from .cluster import _groups
+    from .text import STOPWORDS
+    from .topic import words
+
+    tfs = [
+        Counter(
+            w
+            for w in words(f"{d.get('title') or ''} {d.get('text') or ''}")
+            if len(w) > 2 and w not in STOPWORDS
+        )
+        for d in docs
+    ]
+    df: Counter[str] = Counter()
+    for tf in tfs:
+        df.update(tf.keys())
+    vocab = {t: i for i, t in enumerate(sorted(df))}
+    n = len(docs)
+    rows, cols, vals = [], [], []
+    for r, tf in enumerate(tfs):
+        for t, c in tf.items():
+            rows.append(r)
+            cols.append(vocab[t])
+            vals.append((1 + math.log(c)) * math.log((n + 1) / (df[t] + 1)) + 1e-9)
+    m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))))
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    m = sparse.diags(1.0 / norms) @ m
+    labels: dict[str, str] = {}
+    for k, group in enumerate(_groups((m @ m.T).toarray(), threshold)):
+        for i in group:
+            labels[str(docs[i]["id"])] = str(k)
+    return labels
 
 
 # -- relevance --------------------------------------------------------------------------
