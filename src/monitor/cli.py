@@ -542,7 +542,7 @@ _eval_command(
     "The topic query on a JSONL of {id, title, summary, text?, label}.",
     _run_relevance,
     lambda r: f"Topic query on {r['items']} items ({r['positives']} on topic):",
-    ["precision", "recall", "f1"],
+    ["precision", "recall", "f1", "baseline_precision", "baseline_recall", "baseline_f1"],
 )
 _eval_command(
     "summaries",
