@@ -36,3 +36,36 @@ def test_in_process_mode_still_extracts() -> None:
             "https://e.org/",
         )
     assert "Hello there" in text
+
+
+def test_a_feed_that_would_take_too_long_to_parse_is_stopped_at_the_limit() -> None:
+    """Feeds are parsed in the same workers: a huge feed costs its own poll, nothing more."""
+    from datetime import UTC, datetime
+
+    from monitor.errors import FeedError
+
+    items = "".join(
+        f"<item><title>Item {i}</title><link>https://e.org/{i}</link>"
+        f"<description>&lt;p&gt;Text {i} &lt;b&gt;bold&lt;/b&gt;&lt;/p&gt;</description></item>"
+        for i in range(60_000)
+    )
+    huge = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}'
+    huge += "</channel></rss>"
+    small = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Small</title>'
+        b"<item><title>One</title><link>https://e.org/1</link></item></channel></rss>"
+    )
+    now = datetime(2026, 2, 18, tzinfo=UTC)
+    with ExtractorPool(workers=1, timeout=2.0) as pool:
+        feed = pool.parse_feed(small, url="https://e.org/f", content_type="", now=now, max_items=5)
+        assert [e.title for e in feed.entries] == ["One"]
+        started = time.monotonic()
+        with pytest.raises(FeedError, match="longer than 2s"):
+            pool.parse_feed(
+                huge.encode(), url="https://e.org/big", content_type="", now=now, max_items=500
+            )
+        assert time.monotonic() - started < 10
+        with pytest.raises(FeedError, match=r"not a feed|parseable"):
+            pool.parse_feed(b"<html>x</html>", url="https://e.org/h", content_type="", now=now,
+                            max_items=5)  # fmt: skip
+        assert pool.parse_feed(small, url="https://e.org/f", content_type="", now=now, max_items=5)
