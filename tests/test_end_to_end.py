@@ -110,6 +110,16 @@ def test_geneva_digest(polled: tuple[Path, ReplayServer], tmp_path: Path) -> Non
             assert p["text"] in texts[original]
             assert p["lead"][1:] in p["text"] and p["lead"][0].lower() in p["text"].lower()
 
+    # keywords are phrases of the day's articles, each used by at least two of them, and
+    # never only the topic's own words
+    with Store.open(settings.database) as store:
+        day = [a for a in store.articles_in_window(date(2026, 2, 18)) if a.duplicate_of is None]
+    assert "Geneva" in js["keywords"] and len(js["keywords"]) >= 5
+    for k in js["keywords"]:
+        users = [a for a in day if k.lower() in f"{a.title}\n{a.text}".lower()]
+        assert len(users) >= 2, k
+        assert k.lower() not in ("ukraine", "peace", "talks", "peace talks")
+
     # failing feeds are reported in the digest, with their error
     by_name = {s["name"]: s for s in js["sources"]}
     assert by_name["Unreachable"]["status"] == "error" and by_name["Unreachable"]["error"]

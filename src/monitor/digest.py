@@ -326,7 +326,7 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
     most = tuple(
         (n, c) for n, c in ranked_counts(names)[:20] if c > 1 and not _is_topic_word(n, topic_words)
     )[:5]
-    keywords = _keywords(originals, names, topic_words)
+    keywords = _keywords([members for _, members in ranked], names, topic_words)
     quotes = _quotes(shown, {a.id: a for a in originals})
     feeds = store.feeds([f.url for f in settings.feeds])
     all_sources = tuple(sorted({a.source for a in window}))
@@ -364,33 +364,76 @@ def _is_topic_word(word: str, topic_words: set[str]) -> bool:
     return any(w.startswith(t) for t in topic_words)
 
 
-def _keywords(
-    articles: list[StoredArticle], names: Counter[str], topic_words: set[str]
-) -> tuple[str, ...]:
-    """Terms that many of the day's titles share, then the most mentioned names.
+KEYWORD_ARTICLES = 40  # the top stories' articles read for key phrases (YAKE: ~80 µs a word)
+KEYWORD_WORDS = 60  # words of each article's opening read
 
-    Words of the topic query itself are left out: every article has them.
+
+def _keywords(
+    stories: list[list[StoredArticle]], names: Counter[str], topic_words: set[str]
+) -> tuple[str, ...]:
+    """Key phrases of the day's coverage (YAKE), as written in the articles; the most
+    mentioned names when YAKE finds too few.
+
+    YAKE scores 1–3-word phrases by statistics of the text itself (casing, position,
+    frequency, spread over sentences), so each keyword is a phrase of the articles, never a
+    paraphrase. It reads the titles and openings of the top stories' articles, in story
+    order. A phrase is kept when at least two articles use it and it is not made only of the
+    topic query's words (every article has those); of a name and a fuller form of it, the
+    fuller is kept ("President Donald Trump", not "Trump").
     """
-    df: Counter[str] = Counter()
-    for a in articles:
-        df.update(
-            {
-                w
-                for w in words(a.title)
-                if len(w) > 3
-                and w not in STOPWORDS
-                and not w.isdigit()
-                and not _is_topic_word(w, topic_words)
-            }
-        )
+    import yake
+
+    texts: list[str] = []
+    openings: list[str] = []
+    for members in stories:
+        for a in members:
+            if len(texts) >= KEYWORD_ARTICLES:
+                break
+            opening = " ".join(a.text.split()[:KEYWORD_WORDS])
+            texts.append(f"{a.title.rstrip('.')}.\n{opening}")
+            openings.append(opening)
     out: list[str] = []
+    taken: list[set[str]] = []
+    lowered = [t.lower() for t in texts]
+    lowered_openings = [o.lower() for o in openings]
+
+    def keep(phrase: str) -> None:
+        ws = words(phrase)
+        # Whole content words only ("anniversary of Russia" and "Russia ’s" are not kept),
+        # not only the topic's own words, and said by at least two of the articles.
+        if not ws or any(len(w) < 2 or w in STOPWORDS for w in ws):
+            return
+        if all(_is_topic_word(w, topic_words) or w.isdigit() for w in ws):
+            return
+        if sum(1 for t in lowered if phrase.lower() in t) < 2:
+            return
+        # Headlines clip grammar ("Russia Hold New Round…"): a longer phrase must also be
+        # found in running text.
+        if len(ws) > 1 and not any(phrase.lower() in o for o in lowered_openings):
+            return
+        key = set(ws)
+        if any(key <= t for t in taken):
+            return
+        # A name by its capitals: in running text, where headline title case does not count.
+        is_name = all(p[:1].isupper() for p in phrase.split()) and any(
+            phrase in o for o in openings
+        )
+        for i, t in enumerate(taken):
+            if t < key and is_name:  # the fuller name takes the shorter one's place
+                taken[i], out[i] = key, phrase
+                return
+        taken.append(key)
+        out.append(phrase)
+
+    if texts:
+        extractor = yake.KeywordExtractor(lan="en", n=3, dedupLim=0.7, top=40)
+        for phrase, _score in extractor.extract_keywords("\n".join(texts)):
+            if len(out) >= 10:
+                break
+            keep(" ".join(phrase.split()))
     for name, c in ranked_counts(names)[:20]:
-        if c > 1 and not _is_topic_word(name, topic_words) and len(out) < 5:
-            out.append(name)
-    taken = {k.lower() for k in out}
-    for w, c in ranked_counts(df)[:10]:
-        if c > 1 and w not in taken and len(out) < 10:
-            out.append(w)
+        if c > 1 and len(out) < 10:
+            keep(name)
     return tuple(out)
 
 

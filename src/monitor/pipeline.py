@@ -284,6 +284,7 @@ def _preload() -> None:
 
     cluster.preload()
     summarize.preload()
+    import yake  # noqa: F401  # the digest's key phrases
 
 
 def _ingest_pending(
