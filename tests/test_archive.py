@@ -358,3 +358,41 @@ def test_terminal_output_carries_no_control_sequences(tmp_path: Path) -> None:
         out = run(cfg, *args)
         assert "Geneva" in out
         assert not any(ch in out for ch in "\x1b\x07\x9b"), args
+
+
+def test_serve_command_runs_until_interrupted(archive: Path) -> None:
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(archive), "serve", "--port", "0"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        m = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        assert m, line
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(m.group(1) + "index.html", timeout=5) as r:
+                    assert b"digest archive" in r.read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
