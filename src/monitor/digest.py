@@ -364,8 +364,8 @@ def _is_topic_word(word: str, topic_words: set[str]) -> bool:
     return any(w.startswith(t) for t in topic_words)
 
 
-KEYWORD_ARTICLES = 40  # the top stories' articles read for key phrases (YAKE: ~80 µs a word)
-KEYWORD_WORDS = 60  # words of each article's opening read
+KEYWORD_ARTICLES = 30  # the top stories' articles read for key phrases (YAKE: ~80 µs a word)
+KEYWORD_WORDS = 50  # words of each article's opening read
 
 
 def _keywords(
