@@ -145,6 +145,9 @@ def test_remove_by_url_or_name(tmp_path: Path) -> None:
     code, out = run(path, "remove", "https://example.org/first.xml")
     assert code == 0 and feeds_of(path) == []
     code, out = run(path, "remove", "Nobody")
+    assert code == 1 and "has no feeds" in out
+    run(path, "add", "https://b.example/rss", "--no-check", "--name", "B")
+    code, out = run(path, "remove", "Nobody")
     assert code == 1 and "no feed with the URL or name" in out
 
 
@@ -242,3 +245,26 @@ def test_feed_links_resolve_and_rank() -> None:
     assert feed_links(b"", "https://x.example/") == []
     js = b'<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">'
     assert feed_links(js, "https://x.example/") == []
+
+
+def test_removing_the_last_feed_then_adding_keeps_valid_toml(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text('# settings only\n[storage]\ndatabase = "m.sqlite"\n', encoding="utf-8")
+    opml = tmp_path / "r.opml"
+    opml.write_bytes(OPML)
+    assert run(path, "import", str(opml))[0] == 0
+    for name in ("Kyiv Independent", "Ukrainska Pravda", "First again", "No text"):
+        code, out = run(path, "remove", name)
+        assert code == 0, out
+    text = path.read_text(encoding="utf-8")
+    assert "feeds" not in text and text.startswith("# settings only")
+    assert run(path, "add", "https://b.example/rss", "--no-check", "--name", "B")[0] == 0
+    assert feeds_of(path) == [("B", "https://b.example/rss", "")]
+
+
+def test_an_inline_feed_array_is_extended_in_its_own_style(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    path.write_text('feeds = [{name = "X", url = "https://x.example/f"}]\n', encoding="utf-8")
+    assert run(path, "add", "https://y.example/f", "--no-check", "--name", "Y")[0] == 0
+    assert path.read_text(encoding="utf-8").count("\n") == 1
+    assert [f[0] for f in feeds_of(path)] == ["X", "Y"]

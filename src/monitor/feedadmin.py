@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from .config import FeedConfig, Settings, load_settings
-from .errors import FeedError, FetchError, MonitorError
+from .errors import ConfigError, FeedError, FetchError, MonitorError
 from .fetch import HttpClient
 
 FEED_ACCEPT = (
@@ -175,7 +175,10 @@ def _write(path: Path, doc: Any) -> Settings:
             fh.flush()
             os.fsync(fh.fileno())
         # Relative paths in the file resolve as they will once it is in place.
-        settings = load_settings(Path(tmp), cwd=Path.cwd())
+        try:
+            settings = load_settings(Path(tmp), cwd=Path.cwd())
+        except ConfigError as exc:  # name the user's file, not the temporary one
+            raise ConfigError(str(path), exc.problems) from None
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
@@ -196,19 +199,37 @@ def same_url(a: str, b: str) -> bool:
 
 
 def _feeds_array(doc: Any) -> Any:
+    """The document's feeds: an array of tables (`[[feeds]]`), created at the end if absent
+    (an empty `feeds = []` is replaced); an inline array the user wrote is kept as it is."""
     import tomlkit
+    from tomlkit.items import Array
 
     feeds = doc.get("feeds")
+    if isinstance(feeds, Array) and len(feeds) == 0:
+        del doc["feeds"]
+        feeds = None
     if feeds is None:
         feeds = tomlkit.aot()
+        if not tomlkit.dumps(doc).endswith("\n\n"):
+            doc.add(tomlkit.nl())
         doc.append("feeds", feeds)
     return feeds
 
 
+def _feed_table(feeds: Any, f: FeedConfig) -> Any:
+    import tomlkit
+    from tomlkit.items import Array
+
+    table = tomlkit.inline_table() if isinstance(feeds, Array) else tomlkit.table()
+    table.add("name", f.name)
+    table.add("url", f.url)
+    if f.group:
+        table.add("group", f.group)
+    return table
+
+
 def add_feeds(path: Path, new: Sequence[FeedConfig]) -> tuple[list[FeedConfig], list[str]]:
     """Append feeds not already configured; returns (added, URLs already there)."""
-    import tomlkit
-
     doc = _read(path)
     feeds = _feeds_array(doc)
     existing = [str(t.get("url", "")) for t in feeds]
@@ -218,12 +239,7 @@ def add_feeds(path: Path, new: Sequence[FeedConfig]) -> tuple[list[FeedConfig], 
         if any(same_url(f.url, u) for u in [*existing, *(a.url for a in added)]):
             present.append(f.url)
             continue
-        table = tomlkit.table()
-        table.add("name", f.name)
-        table.add("url", f.url)
-        if f.group:
-            table.add("group", f.group)
-        feeds.append(table)
+        feeds.append(_feed_table(feeds, f))
         added.append(f)
     if added:
         _write(path, doc)
@@ -255,6 +271,8 @@ def remove_feeds(path: Path, which: str) -> list[FeedConfig]:
             FeedConfig(str(t.get("name", "")), str(t.get("url", "")), str(t.get("group", "")))
         )
         del feeds[i]
+    if len(feeds) == 0:  # tomlkit would leave "feeds = []" at the top of the file
+        del doc["feeds"]
     _write(path, doc)
     return removed
 
