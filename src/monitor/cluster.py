@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from .text import STOPWORDS
@@ -48,6 +49,7 @@ def story_id_for(seed: str) -> str:
     return "s" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:12]
 
 
+@lru_cache(maxsize=200_000)
 def _stem(w: str) -> str:
     """Plural 's' dropped, then cut to six letters.
 
@@ -92,17 +94,13 @@ def _matrix(items: list[ClusterItem]) -> Any:
         df.update(tf.keys())
     n = len(items)
     vocab = {t: i for i, t in enumerate(sorted(df))}
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    for r, tf in enumerate(tfs):
-        for t, c in tf.items():
-            rows.append(r)
-            cols.append(vocab[t])
-            vals.append((1 + math.log(c)) * (math.log((n + 1) / (df[t] + 1)) + 1.0))
-    m = sparse.csr_matrix(
-        (np.array(vals, dtype=np.float64), (rows, cols)), shape=(n, max(1, len(vocab)))
-    )
+    rows = np.repeat(np.arange(n), [len(tf) for tf in tfs])
+    cols = np.fromiter((vocab[t] for tf in tfs for t in tf), dtype=np.int64, count=len(rows))
+    counts = np.fromiter((c for tf in tfs for c in tf.values()), dtype=np.float64, count=len(rows))
+    doc_freq = np.array([df[t] for t in sorted(df)], dtype=np.float64)
+    idf = np.log((n + 1) / (doc_freq + 1)) + 1.0
+    vals = (1 + np.log(counts)) * idf[cols]
+    m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))))
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.diags(1.0 / norms) @ m
@@ -160,6 +158,14 @@ def assign_stories(
 def _assign_batch(
     known: list[ClusterItem], new: list[ClusterItem], threshold: float
 ) -> dict[int, str]:
+    """Cluster `new` among themselves, then take the groups in order: each joins the story
+    (known, or founded by an earlier group) with the highest average similarity to it, if
+    that reaches `threshold`, the story is not over MAX_STORY_SIZE and was active within
+    WINDOW of the group; otherwise it founds a story.
+
+    The group-to-story similarity sums come from two matrix products and are updated as
+    groups join or found stories, so the cost is not a Python loop over every pair.
+    """
     if not new:
         return {}
     import numpy as np
@@ -168,30 +174,61 @@ def _assign_batch(
     m = _matrix(items)
     sim = (m @ m.T).toarray()
     k = len(new)
+    groups = _groups(sim[:k, :k], threshold)
+    n_groups = len(groups)
+    gind = np.zeros((n_groups, k))
+    for j, group in enumerate(groups):
+        gind[j, group] = 1.0
+    gsize = gind.sum(axis=1)
+    gg = gind @ sim[:k, :k] @ gind.T  # group-to-group similarity sums
+
+    def stamp(times: list[datetime], pick: Any) -> float:
+        return float(pick(t.timestamp() for t in times)) if times else math.nan
+
+    members_of: dict[str, list[int]] = {}
+    for j, it in enumerate(known):
+        members_of.setdefault(str(it.story_id), []).append(j)
+    sids = list(members_of)
+    cap = len(sids) + n_groups
+    sums = np.zeros((n_groups, cap))
+    size = np.zeros(cap)
+    newest = np.full(cap, math.nan)  # the latest time of each story's members
+    if sids:
+        sind = np.zeros((len(sids), len(known)))
+        for c, sid in enumerate(sids):
+            idx = members_of[sid]
+            sind[c, idx] = 1.0
+            size[c] = len(idx)
+            newest[c] = stamp([t for j in idx if (t := known[j].time) is not None], max)
+        sums[:, : len(sids)] = gind @ sim[:k, k:] @ sind.T
+    count = len(sids)
+    window = WINDOW.total_seconds()
     result: dict[int, str] = {}
-    stories: dict[str, list[int]] = {}
-    for j, it in enumerate(known, start=k):
-        stories.setdefault(str(it.story_id), []).append(j)
-    for group in _groups(sim[:k, :k], threshold):
+    for j, group in enumerate(groups):
         members = [new[i] for i in group]
-        times: list[datetime] = [it.time for it in members if it.time is not None]
-        best: tuple[float, str] | None = None
-        for sid, idx in stories.items():
-            if len(idx) >= MAX_STORY_SIZE:
-                continue
-            story_times: list[datetime] = [t for j in idx if (t := items[j].time) is not None]
-            if times and story_times and min(times) - max(story_times) > WINDOW:
-                continue
-            score = float(np.mean(sim[np.ix_(group, idx)]))
-            if score >= threshold and (best is None or (score, sid) > best):
-                best = (score, sid)
-        if best is not None:
-            sid = best[1]
-        else:
+        times = [it.time for it in members if it.time is not None]
+        first, last = stamp(times, min), stamp(times, max)
+        best: int | None = None
+        if count:
+            score = sums[j, :count] / (gsize[j] * size[:count])
+            ok = (size[:count] < MAX_STORY_SIZE) & (score >= threshold)
+            if not math.isnan(first):
+                with np.errstate(invalid="ignore"):
+                    ok &= ~(first - newest[:count] > window)  # NaN: no times, no limit
+            candidates = np.flatnonzero(ok)
+            if len(candidates):
+                top = score[candidates].max()
+                tied = [int(c) for c in candidates if score[c] == top]
+                best = max(tied, key=lambda c: sids[c])
+        if best is None:
             founder = min(members, key=_order)
-            sid = story_id_for(founder.seed or str(founder.id))
-            stories[sid] = []
-        stories[sid].extend(group)
+            sids.append(story_id_for(founder.seed or str(founder.id)))
+            best = count
+            count += 1
+        sums[:, best] += gg[:, j]
+        size[best] += gsize[j]
+        if not math.isnan(last):
+            newest[best] = last if math.isnan(newest[best]) else max(newest[best], last)
         for it in members:
-            result[it.id] = sid
+            result[it.id] = sids[best]
     return result
