@@ -96,7 +96,7 @@ def digests_show(ctx: Context, day: date | None, fmt: str) -> None:
         return
     else:
         body = {"text": bodies.text, "html": bodies.html, "json": bodies.json}[fmt]
-    body = term(body) if fmt == "text" else _CONTROL.sub("", body)
+    body = term(body)  # feed text must not drive the terminal, whatever the format
     if fmt == "text":
         click.echo_via_pager(body)
     else:
