@@ -163,7 +163,8 @@ def test_feed_text_is_escaped_everywhere_on_the_site(tmp_path: Path) -> None:
         text = page.read_text(encoding="utf-8")
         assert "<script>alert" not in text and "<img" not in text and "javascript:" not in text
         assert "&lt;/script&gt;" in text
-    assert not (tmp_path / "etc").exists() and len(list((tmp_path / "stories").iterdir())) == 1
+    assert not (tmp_path / "etc").exists()
+    assert len(list((tmp_path / "stories").glob("*.html"))) == 1
     js = (tmp_path / "search-index.js").read_text(encoding="utf-8")
     assert "</script>" not in js and "<\\/script>" in js
     data = json.loads((tmp_path / "search-index.json").read_text(encoding="utf-8"))
@@ -396,3 +397,35 @@ def test_serve_command_runs_until_interrupted(archive: Path) -> None:
             proc.wait()
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+def test_only_story_pages_whose_days_changed_are_rendered_again(tmp_path: Path) -> None:
+    moment = datetime(2026, 2, 18, 5, tzinfo=UTC)
+
+    def record(day: int, stories: list[tuple[str, str]]) -> DigestRecord:
+        body = {
+            "stories": [
+                {"id": sid, "title": f"Story {sid}", "status": "new", "shown": True,
+                 "points": [{"lead": "Lead", "text": text, "url": "https://e.org/a",
+                             "source": "E"}], "articles": []}
+                for sid, text in stories
+            ]
+        }  # fmt: skip
+        return DigestRecord(
+            date(2026, 2, day), moment, moment, moment, "x.md", "h", 1, 1, "", json.dumps(body)
+        )
+
+    a, b = "s00000000000a", "s00000000000b"
+    first = [record(17, [(a, "Alpha one."), (b, "Beta one.")])]
+    changed = archive.build_site(tmp_path, "T", first)
+    assert {p.name for p in changed} >= {f"{a}.html", f"{b}.html"}
+    # a new day that mentions only story a: b's page is not touched
+    second = [*first, record(18, [(a, "Alpha two.")])]
+    changed = archive.build_site(tmp_path, "T", second)
+    assert {p.name for p in changed if p.parent.name == "stories"} == {f"{a}.html"}
+    assert "Alpha two." in (tmp_path / "stories" / f"{a}.html").read_text(encoding="utf-8")
+    # a page deleted by hand comes back; an unchanged site writes nothing
+    (tmp_path / "stories" / f"{b}.html").unlink()
+    changed = archive.build_site(tmp_path, "T", second)
+    assert [p.name for p in changed] == [f"{b}.html"]
+    assert archive.build_site(tmp_path, "T", second) == []

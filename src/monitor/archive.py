@@ -16,6 +16,7 @@ exist (a digest rebuilt differently) are removed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -176,6 +177,27 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
+MANIFEST = ".manifest.json"  # hidden: `monitor serve` does not serve it
+
+
+def _templates_key() -> str:
+    folder = resources.files("monitor").joinpath("templates")
+    h = hashlib.sha256()
+    for name in ("story.html", "_style.html"):
+        h.update(folder.joinpath(name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _story_key(topic: str, templates: str, story: StoryPage) -> str:
+    data: list[Any] = [topic, templates, story.id, story.title]
+    for d in story.days:
+        data.append([d.date.isoformat(), d.digest_href, d.title, d.status, d.shown])
+        data.append([sorted(p.items()) for p in d.points])
+        data.append([sorted(a.items()) for a in d.articles])
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
 def build_site(directory: Path, topic: str, records: Sequence[DigestRecord]) -> list[Path]:
     """Write the site beside the digests; returns the paths that changed."""
     import markupsafe
@@ -197,7 +219,23 @@ def build_site(directory: Path, topic: str, records: Sequence[DigestRecord]) -> 
         ),
     )
     page = env.get_template("story.html")
+    # A story page changes only when one of its days does: a manifest of what each page was
+    # made from (and of the templates) saves re-rendering thousands of old stories daily.
+    manifest_path = directory / "stories" / MANIFEST
+    try:
+        made_from = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if not isinstance(made_from, dict):
+            made_from = {}
+    except (OSError, ValueError):
+        made_from = {}
+    templates = _templates_key()
+    manifest: dict[str, str] = {}
     for story in stories:
+        key = _story_key(topic, templates, story)
+        manifest[story.id] = key
+        target = directory / story_href(story.id)
+        if made_from.get(story.id) == key and target.exists():
+            continue
         put(story_href(story.id), page.render(topic=topic, story=story, csp=csp, root="../"))
     # Pages of stories no digest mentions any longer would be stale: remove them.
     folder = directory / "stories"
@@ -206,6 +244,8 @@ def build_site(directory: Path, topic: str, records: Sequence[DigestRecord]) -> 
         for old in folder.glob("s*.html"):
             if old.name not in keep and _STORY_ID.match(old.stem):
                 old.unlink()
+    if manifest != made_from:
+        atomic_write(manifest_path, json.dumps(manifest, sort_keys=True) + "\n")
     payload = json.dumps(search, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     put("search-index.json", payload + "\n")
     # A page opened from disk cannot fetch() a file; it can load a script beside it.
