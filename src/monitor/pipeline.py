@@ -120,8 +120,6 @@ def poll(
             wait = f"{why} until {st.next_poll:%Y-%m-%d %H:%M} UTC"
             outcomes.append(PollOutcome(st.name, st.url, "deferred", error=wait))
             on_feed(outcomes[-1])
-    if due:
-        _start_preload()
     cfg = settings.extract
     # One pool of worker processes parses the feeds, then extracts the pages.
     with extract.ExtractorPool(cfg.workers, cfg.timeout_seconds) as pool:
@@ -281,21 +279,6 @@ def _article_from_page(
     )
 
 
-_preloading = threading.Lock()
-_preload_started = False
-
-
-def _start_preload() -> None:
-    """While feeds and pages are fetched and parsed (I/O and worker processes), the main
-    process is mostly waiting: load the later stages' heavy libraries meanwhile (once)."""
-    global _preload_started
-    with _preloading:
-        if _preload_started:
-            return
-        _preload_started = True
-    threading.Thread(target=_preload, name="preload", daemon=True).start()
-
-
 def _preload() -> None:
     from . import summarize
 
@@ -323,7 +306,9 @@ def _ingest_pending(
         {e.id: existing[url] for url, es in groups.items() if url in existing for e in es}
     )
     todo = [(url, es) for url, es in groups.items() if url not in existing]
-    _start_preload()
+    # While pages are fetched and extracted (I/O and worker processes), the main process is
+    # mostly waiting: load the later stages' heavy libraries meanwhile.
+    threading.Thread(target=_preload, name="preload", daemon=True).start()
     # Fetch threads hand each page to the extraction processes as it arrives, so fetching
     # and extracting overlap and only a few pages are held in memory at a time.
     with timing.stage("extract"):
