@@ -124,6 +124,18 @@ def test_archive_in_chromium_over_http(archive: Path, browser: Any) -> None:
         assert "daily breakdown, 18 February 2026" in browser.find_element(By.TAG_NAME, "h1").text
         browser.save_screenshot(str(ARTEFACTS / "digest.png"))
         assert problems(browser) == []
+        # printing: the print stylesheet hides navigation; the PDF is kept beside the images
+        import base64
+
+        pdf = base64.b64decode(browser.print_page())
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+        (ARTEFACTS / "digest.pdf").write_bytes(pdf)
+        hidden = browser.execute_script(
+            "var s = document.styleSheets[0]; var n = 0;"
+            "for (var r of s.cssRules) { if (r.media && r.media.mediaText === 'print'"
+            " && r.cssText.indexOf('nav.site') >= 0) n++; } return n;"
+        )
+        assert hidden == 1
 
         # digest -> a story's timeline -> back to the archive
         browser.find_element(By.LINK_TEXT, "timeline").click()
