@@ -125,3 +125,25 @@ def test_entity_declarations_are_removed_before_parsing() -> None:
     feed = parse_feed(bomb, url="https://e.example.org/", now=NOW)
     assert "aaaaaaaaaa" not in feed.title
     assert all("aaaaaaaaaa" not in e.title for e in feed.entries)
+
+
+def test_relative_links_resolve_and_markup_becomes_plain_text() -> None:
+    """feedparser's sanitiser is off (its output is never used as HTML): links still resolve
+    against the feed and xml:base, and scripts and styles never reach the text."""
+    rss = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        b"<link>https://e.org/</link><item><title>A &lt;b&gt;bold&lt;/b&gt;</title>"
+        b'<link>/news/1</link><description>&lt;p&gt;Hi &lt;a href="/x"&gt;x&lt;/a&gt;'
+        b"&lt;script&gt;alert(1)&lt;/script&gt;&lt;/p&gt;</description></item></channel></rss>"
+    )
+    atom = (
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+        b'xml:base="https://a.org/blog/"><title>T</title><id>x</id>'
+        b"<updated>2026-01-01T00:00:00Z</updated><entry><title>B</title><id>e1</id>"
+        b'<link href="post/2"/><updated>2026-01-01T00:00:00Z</updated><summary type="html">'
+        b"&lt;b&gt;Bold&lt;/b&gt; &lt;style&gt;x{}&lt;/style&gt;text</summary></entry></feed>"
+    )
+    r = parse_feed(rss, url="https://e.org/feed.xml", now=NOW).entries[0]
+    assert (r.link, r.title, r.summary) == ("https://e.org/news/1", "A bold", "Hi x")
+    a = parse_feed(atom, url="https://a.org/feed", now=NOW).entries[0]
+    assert (a.link, a.summary) == ("https://a.org/blog/post/2", "Bold text")
