@@ -183,7 +183,7 @@ MANIFEST = ".manifest.json"  # hidden: `monitor serve` does not serve it
 def _templates_key() -> str:
     folder = resources.files("monitor").joinpath("templates")
     h = hashlib.sha256()
-    for name in ("story.html", "_style.html"):
+    for name in ("story.html", "_meta.html", "_style.html"):
         h.update(folder.joinpath(name).read_bytes())
     return h.hexdigest()[:16]
 

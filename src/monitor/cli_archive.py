@@ -38,7 +38,7 @@ def digests_list(ctx: Context, as_json: bool) -> None:
     try:
         settings = ctx.settings()
         with ctx.store(settings) as store:
-            records = store.digests(limit=1_000_000)
+            records = store.digests(limit=1_000_000, bodies=False)
     except MonitorError as exc:
         _fail(exc)
         return
@@ -74,8 +74,8 @@ def digests_show(ctx: Context, day: date | None, fmt: str) -> None:
     try:
         settings = ctx.settings()
         with ctx.store(settings) as store:
-            records = store.digests(limit=1_000_000)
-            record = next((r for r in records if day is None or r.date == day), None)
+            records = store.digests(limit=1, day=day, bodies=False)
+            record = records[0] if records else None
             if record is None:
                 raise MonitorError(
                     f"no digest for {day.isoformat()}" if day else "no digest has been built yet"

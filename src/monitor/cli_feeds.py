@@ -100,7 +100,7 @@ def feeds_check(ctx: Context, urls: tuple[str, ...]) -> None:
         if not targets:
             raise MonitorError(f"no feeds in {settings.path}")
         with _client(settings) as client:
-            results = checks(client, targets, ctx.clock(), lambda _r: None)
+            results = checks(client, targets, ctx.clock())
     except MonitorError as exc:
         _fail(exc)
         return

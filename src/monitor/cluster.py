@@ -84,15 +84,19 @@ def preload() -> None:
 
 
 def _matrix(items: list[ClusterItem]) -> Any:
-    """Rows of L2-normalised TF-IDF vectors (a scipy sparse matrix)."""
+    """Rows of L2-normalised TF-IDF vectors of the items' terms (a scipy sparse matrix)."""
+    return tfidf([terms(it.title, it.text) for it in items])
+
+
+def tfidf(tfs: list[Counter[str]]) -> Any:
+    """Rows of L2-normalised TF-IDF vectors (log tf, smoothed idf) of term counts."""
     import numpy as np
     from scipy import sparse
 
-    tfs = [terms(it.title, it.text) for it in items]
     df: Counter[str] = Counter()
     for tf in tfs:
         df.update(tf.keys())
-    n = len(items)
+    n = len(tfs)
     vocab = {t: i for i, t in enumerate(sorted(df))}
     rows = np.repeat(np.arange(n), [len(tf) for tf in tfs])
     cols = np.fromiter((vocab[t] for tf in tfs for t in tf), dtype=np.int64, count=len(rows))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import math
 import re
 import time
 from collections import Counter, defaultdict
@@ -286,37 +285,22 @@ BASELINE_THRESHOLDS = tuple(round(0.05 + 0.01 * i, 2) for i in range(36))
 
 
 def _baseline_labels(docs: list[dict[str, Any]], threshold: float) -> dict[str, str]:
-    """Plain TF-IDF (title and text words, stop words out, log tf) cosine, average link."""
-    import numpy as np
-    from scipy import sparse
-
-    from .cluster import _groups
+    """Plain TF-IDF (title and text words, stop words out) cosine, average link: the
+    project's clustering without its title weighting, name boost and stemming."""
+    from .cluster import _groups, tfidf
     from .text import STOPWORDS
     from .topic import words
 
-    tfs = [
-        Counter(
-            w
-            for w in words(f"{d.get('title') or ''} {d.get('text') or ''}")
-            if len(w) > 2 and w not in STOPWORDS
-        )
-        for d in docs
-    ]
-    df: Counter[str] = Counter()
-    for tf in tfs:
-        df.update(tf.keys())
-    vocab = {t: i for i, t in enumerate(sorted(df))}
-    n = len(docs)
-    rows, cols, vals = [], [], []
-    for r, tf in enumerate(tfs):
-        for t, c in tf.items():
-            rows.append(r)
-            cols.append(vocab[t])
-            vals.append((1 + math.log(c)) * math.log((n + 1) / (df[t] + 1)) + 1e-9)
-    m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))))
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    m = sparse.diags(1.0 / norms) @ m
+    m = tfidf(
+        [
+            Counter(
+                w
+                for w in words(f"{d.get('title') or ''} {d.get('text') or ''}")
+                if len(w) > 2 and w not in STOPWORDS
+            )
+            for d in docs
+        ]
+    )
     labels: dict[str, str] = {}
     for k, group in enumerate(_groups((m @ m.T).toarray(), threshold)):
         for i in group:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,8 +18,10 @@ from urllib.parse import urljoin, urlsplit
 
 from .config import FeedConfig, Settings, load_settings
 from .errors import ConfigError, FeedError, FetchError, MonitorError
+from .feeds import ParsedFeed
 from .fetch import HttpClient
 
+# As polling asks (pipeline.FEED_ACCEPT), and HTML too: `feeds add` may be given a web page.
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.5, */*;q=0.3"
@@ -63,6 +65,20 @@ class ImportResult:
 # -- checking and discovery -----------------------------------------------------------------
 
 
+def _report(url: str, final_url: str, parsed: ParsedFeed) -> FeedCheck:
+    dates = [e.published for e in parsed.entries if e.published is not None]
+    return FeedCheck(
+        url,
+        True,
+        final_url=final_url,
+        format=parsed.format,
+        title=parsed.title,
+        entries=len(parsed.entries),
+        newest=max(dates) if dates else None,
+        warning=parsed.warning,
+    )
+
+
 def check_feed(client: HttpClient, url: str, now: datetime) -> FeedCheck:
     """Fetch and parse `url` now, unconditionally; report what a poll would see."""
     from .feeds import parse_feed
@@ -72,17 +88,7 @@ def check_feed(client: HttpClient, url: str, now: datetime) -> FeedCheck:
         parsed = parse_feed(resp.content, url=resp.url, content_type=resp.content_type, now=now)
     except (FetchError, FeedError) as exc:
         return FeedCheck(url, False, error=str(exc))
-    dates = [e.published for e in parsed.entries if e.published is not None]
-    return FeedCheck(
-        url,
-        True,
-        final_url=resp.url,
-        format=parsed.format,
-        title=parsed.title,
-        entries=len(parsed.entries),
-        newest=max(dates) if dates else None,
-        warning=parsed.warning,
-    )
+    return _report(url, resp.url, parsed)
 
 
 def feed_links(html: bytes, base: str) -> list[str]:
@@ -136,17 +142,7 @@ def discover(client: HttpClient, url: str, now: datetime) -> FeedCheck:
         raise FeedAdminError(
             f"{url} announces feeds, none of which works: " + "; ".join(errors)
         ) from None
-    dates = [e.published for e in parsed.entries if e.published is not None]
-    return FeedCheck(
-        url,
-        True,
-        final_url=resp.url,
-        format=parsed.format,
-        title=parsed.title,
-        entries=len(parsed.entries),
-        newest=max(dates) if dates else None,
-        warning=parsed.warning,
-    )
+    return _report(url, resp.url, parsed)
 
 
 # -- editing the configuration --------------------------------------------------------------
@@ -350,16 +346,11 @@ def to_opml(title: str, feeds: Sequence[FeedConfig]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def checks(
-    client: HttpClient, urls: Sequence[str], now: datetime, on_done: Callable[[FeedCheck], None]
-) -> list[FeedCheck]:
-    """Check several feeds concurrently (the client's per-host limits apply)."""
-
-    def one(url: str) -> FeedCheck:
-        result = check_feed(client, url, now)
-        on_done(result)
-        return result
-
-    # Results arrive as they complete; report them in the order asked.
-    results = {r.url: r for r in client.each(one, list(dict.fromkeys(urls)))}
+def checks(client: HttpClient, urls: Sequence[str], now: datetime) -> list[FeedCheck]:
+    """Check several feeds concurrently (the client's per-host limits apply), reported in the
+    order asked."""
+    results = {
+        r.url: r
+        for r in client.each(lambda u: check_feed(client, u, now), list(dict.fromkeys(urls)))
+    }
     return [results[u] for u in urls]

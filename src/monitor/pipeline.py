@@ -26,6 +26,7 @@ from .config import Settings
 from .errors import FeedError, FetchError
 from .fetch import HttpClient
 from .models import (
+    DigestRecord,
     FeedState,
     NewArticle,
     NewEntry,
@@ -408,16 +409,21 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
         bodies,
     )
     with timing.stage("render"):
-        render.write_atom(settings.digest, settings.topic.name, store.digests(limit=60))
+        # Read once: the feed shows the newest 60, the site every digest.
+        records = store.digests(limit=1_000_000 if settings.digest.site else 60)
+        render.write_atom(settings.digest, settings.topic.name, records[:60])
     if settings.digest.site:
         with timing.stage("site"):
-            build_site(settings, store)
+            build_site(settings, store, records)
     return paths[0]
 
 
-def build_site(settings: Settings, store: Store) -> list[Path]:
+def build_site(
+    settings: Settings, store: Store, records: list[DigestRecord] | None = None
+) -> list[Path]:
     """Rewrite the archive site (index, story timelines, search index) from every digest."""
     from . import archive
 
-    records = store.digests(limit=1_000_000)
+    if records is None:
+        records = store.digests(limit=1_000_000)
     return archive.build_site(settings.digest.directory, settings.topic.name, records)

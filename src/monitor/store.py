@@ -514,12 +514,17 @@ class Store:
                 [(d, *p) for p in points],
             )
 
-    def digests(self, limit: int = 1000) -> list[DigestRecord]:
-        """Built digests, newest first."""
+    def digests(
+        self, limit: int = 1000, *, day: date | None = None, bodies: bool = True
+    ) -> list[DigestRecord]:
+        """Built digests, newest first (only `day`'s when given); `bodies=False` leaves
+        body_json empty, for listings that do not read it."""
+        body = "body_json" if bodies else "'' AS body_json"
         rows = self._all(
             "SELECT date, window_start, window_end, built_at, path, content_hash, articles, "
-            "stories, title, body_json FROM digests ORDER BY date DESC LIMIT ?",
-            (limit,),
+            f"stories, title, {body} FROM digests WHERE ? IS NULL OR date = ? "
+            "ORDER BY date DESC LIMIT ?",
+            (day and day.isoformat(), day and day.isoformat(), limit),
         )
         return [
             DigestRecord(
