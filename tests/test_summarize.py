@@ -34,6 +34,43 @@ def test_sentences_are_exact_slices() -> None:
     assert all(s in text for s in sentences)
 
 
+def test_sentence_rules_keep_titles_initials_and_acronyms_inside() -> None:
+    cases = {
+        "A man threatened U.S. Rep. Ilhan Omar, D-Minn., in March. He pleaded guilty.": [
+            "A man threatened U.S. Rep. Ilhan Omar, D-Minn., in March.",
+            "He pleaded guilty.",
+        ],
+        "He met John F. Kennedy Jr. at the U.S. Capitol on Jan. 5. The talks ended.": [
+            "He met John F. Kennedy Jr. at the U.S. Capitol on Jan. 5.",
+            "The talks ended.",
+        ],
+        "Talks ended at 5 p.m. The envoys left. Switzerland won Group D. The day before, "
+        "Gov. Noem spoke.": [
+            "Talks ended at 5 p.m.",
+            "The envoys left.",
+            "Switzerland won Group D.",
+            "The day before, Gov. Noem spoke.",
+        ],
+        "Is it over? Yes! “Why?” he asked... Then nothing.": [
+            "Is it over?",
+            "Yes!",
+            "“Why?” he asked...",
+            "Then nothing.",
+        ],
+        "He said: “We are close.” Officials agreed.\nA headline without a stop\nNext line.": [
+            "He said: “We are close.”",
+            "Officials agreed.",
+            "A headline without a stop",
+            "Next line.",
+        ],
+        "Scores were 3.5 and 2.1 in No. 10 Downing St. on Monday.": [
+            "Scores were 3.5 and 2.1 in No. 10 Downing St. on Monday."
+        ],
+    }
+    for text, expected in cases.items():
+        assert list(split_sentences(text)) == expected, text
+
+
 def test_points_are_verbatim_distinct_and_bounded() -> None:
     sources = _texts()
     picks = summarize_story(sources, 4)
