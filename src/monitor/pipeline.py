@@ -384,10 +384,11 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
     with timing.stage("compose"):
         value = digest_mod.compose(settings, store, day)
     with timing.stage("render"):
-        paths = render.write_digest(value, settings.digest)
+        json_text = render.to_json(value)
+        paths = render.write_digest(value, settings.digest, json_text)
         bodies = RenderedBodies(
             title=render.title_of(value),
-            json=render.to_json(value),
+            json=json_text,
             # E-mail gets the archive's links only where the archive is published.
             html=render.to_html(
                 value,
@@ -402,7 +403,7 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
         (value.window_start, value.window_end),
         now,
         str(paths[0]),
-        render.content_hash(value),
+        render.content_hash(value, json_text),
         value.totals.articles,
         len(value.stories) + len(value.more_stories),
         [(s.id, i, p.text, p.url) for s in value.stories for i, p in enumerate(s.points)],

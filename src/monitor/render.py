@@ -12,8 +12,9 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -38,6 +39,7 @@ SITE_CSP = (
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~&])")
 
 
+@lru_cache(maxsize=8192)  # a digest's pages name the same article links many times
 def safe_url(url: str) -> str:
     """The URL if it is http(s), with characters that could break markup percent-encoded."""
     url = url.strip()
@@ -369,8 +371,10 @@ def to_text(digest: Digest) -> str:
     return "\n".join(out)
 
 
-def content_hash(digest: Digest) -> str:
-    return hashlib.sha256(to_json(digest).encode("utf-8")).hexdigest()
+def content_hash(digest: Digest, json_text: str | None = None) -> str:
+    """The hash of the digest's JSON (`json_text` when the caller already rendered it)."""
+    text = to_json(digest) if json_text is None else json_text
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def atomic_write(path: Path, data: str) -> None:
@@ -398,9 +402,13 @@ def digest_path(config: DigestConfig, digest: Digest, ext: str) -> Path:
     return config.directory / f"{d:%Y}" / f"{d:%m}" / f"{d.isoformat()}.{ext}"
 
 
-def write_digest(digest: Digest, config: DigestConfig) -> list[Path]:
+def write_digest(digest: Digest, config: DigestConfig, json_text: str | None = None) -> list[Path]:
     """Write every configured format; the first path returned is the main one."""
-    renderers = {"md": to_markdown, "html": lambda d: to_html(d, root="../../"), "json": to_json}
+    renderers: dict[str, Callable[[Digest], str]] = {
+        "md": to_markdown,
+        "html": lambda d: to_html(d, root="../../"),
+        "json": to_json if json_text is None else lambda d: json_text,
+    }
     paths: list[Path] = []
     # The archive site links to every digest's page, so with the site on it is always written.
     formats = [*config.formats, *(["html"] if config.site and "html" not in config.formats else [])]
