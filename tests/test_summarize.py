@@ -119,3 +119,34 @@ def test_developing_story_points_must_add_information() -> None:
     assert {"#1,000", "@rustem", "@umerov"} <= information(new)
     picks = summarize_story([SourceText(1, f"{repeat} {new}")], 5, (), history)
     assert [p.sentence.text for p in picks] == [new]
+
+
+def test_vectorised_lexrank_matches_sumys_own() -> None:
+    import numpy as np
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
+    from sumy.models.dom import Sentence as SumySentence
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.utils import get_stop_words
+
+    from monitor.summarize import _ranked_class, _stemmer, _Tokenizer
+
+    sents = candidates(_texts())
+    assert len(sents) >= 20
+    tok = _Tokenizer()
+    # a sentence with only stop words (a zero row) is part of the check
+    texts = [s.text for s in sents] + ["It was what it is."]
+    doc = ObjectDocumentModel([Paragraph([SumySentence(t, tok) for t in texts])])
+    ours = _ranked_class()(_stemmer())
+    plain = LexRankSummarizer(_stemmer())
+    for s in (ours, plain):
+        s.stop_words = get_stop_words("english")
+    words_ = [ours._to_words_set(s) for s in doc.sentences]
+    tf = ours._compute_tf(words_)
+    assert ours._compute_idf(words_) == plain._compute_idf(words_)
+    idf = plain._compute_idf(words_)
+    for threshold in (0.1, 0.3):
+        np.testing.assert_allclose(
+            ours._create_matrix(words_, threshold, tf, idf),
+            plain._create_matrix(words_, threshold, tf, idf),
+            atol=1e-12,
+        )

@@ -199,11 +199,58 @@ def _stemmer() -> Any:
     return lru_cache(maxsize=100_000)(stem)
 
 
+@lru_cache(maxsize=1)
+def _ranked_class() -> Any:
+    """sumy's LexRank, returning every sentence's score, with its two quadratic pure-Python
+    steps (document frequencies, the idf-modified cosine matrix) computed with numpy: the
+    same formulas and threshold, checked against sumy's own in the tests."""
+    from collections import Counter
+
+    import numpy as np
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+
+    class Ranked(LexRankSummarizer):  # type: ignore[misc]
+        @staticmethod
+        def _get_best_sentences(
+            sents: Any, count: Any, rating: Any, *args: Any, **kwargs: Any
+        ) -> Any:
+            return [rating[s] for s in sents]
+
+        @staticmethod
+        def _compute_idf(sentences: list[list[str]]) -> dict[str, float]:
+            df = Counter(t for s in sentences for t in set(s))
+            n = len(sentences)
+            return {t: math.log(n / (1 + c)) for t, c in df.items()}
+
+        def _create_matrix(
+            self,
+            sentences: list[list[str]],
+            threshold: float,
+            tf_metrics: list[dict[str, float]],
+            idf_metrics: dict[str, float],
+        ) -> Any:
+            vocab = {t: i for i, t in enumerate(idf_metrics)}
+            w = np.zeros((len(sentences), max(1, len(vocab))))
+            for row, tf in enumerate(tf_metrics):
+                for t, v in tf.items():
+                    w[row, vocab[t]] = v * idf_metrics[t]
+            norms = np.sqrt((w * w).sum(axis=1))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cos = (w @ w.T) / np.outer(norms, norms)
+            cos[~np.isfinite(cos)] = 0.0
+            cos[(norms == 0)[:, None] | (norms == 0)[None, :]] = 0.0
+            matrix = (cos > threshold).astype(float)
+            degrees = matrix.sum(axis=1)
+            degrees[degrees == 0] = 1
+            return matrix / degrees[:, None]
+
+    return Ranked
+
+
 def _rank(sentences: list[Sentence]) -> list[float]:
     """LexRank centrality of each sentence (sumy), in input order."""
     from sumy.models.dom import ObjectDocumentModel, Paragraph
     from sumy.models.dom import Sentence as SumySentence
-    from sumy.summarizers.lex_rank import LexRankSummarizer
     from sumy.utils import get_stop_words
 
     if len(sentences) == 1:
@@ -212,16 +259,9 @@ def _rank(sentences: list[Sentence]) -> list[float]:
     sumy_sents = [SumySentence(s.text, tok) for s in sentences]
     doc = ObjectDocumentModel([Paragraph(sumy_sents)])
 
-    class _Ranked(LexRankSummarizer):  # type: ignore[misc]
-        @staticmethod
-        def _get_best_sentences(
-            sents: Any, count: Any, rating: Any, *args: Any, **kwargs: Any
-        ) -> Any:
-            return [rating[s] for s in sents]
-
     import numpy
 
-    summarizer = _Ranked(_stemmer())
+    summarizer = _ranked_class()(_stemmer())
     summarizer.stop_words = get_stop_words("english")
     # A story whose sentences share no words gives a zero matrix: sumy divides by zero.
     with numpy.errstate(all="ignore"):
