@@ -15,6 +15,8 @@ import html as html_lib
 import logging
 import re
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -155,15 +157,36 @@ class ExtractionFailed(Exception):
     pass
 
 
+class _Worker:
+    """One worker process and the jobs sent to it, answered in the order they were sent."""
+
+    def __init__(self, proc: Any, conn: Any) -> None:
+        self.proc = proc
+        self.conn = conn
+        self.send_lock = threading.Lock()
+        self.turn = threading.Condition()
+        self.queue: deque[int] = deque()  # tickets of sent jobs, oldest first
+        self.tickets = 0
+        self.dead = False
+
+
+class _Retry(Exception):
+    """The job's worker was replaced before it began the job: send it again."""
+
+
 class ExtractorPool:
     """Extraction (and feed parsing) in worker processes: both cores, a time limit per job.
 
     A page that takes longer than `timeout` (a pathological DOM) has its worker killed and
     replaced; the caller gets an error and falls back to the feed's text. Thread-safe: fetch
-    threads hand pages over as they arrive. Workers start on first use, so starting them
-    while feeds are parsed has them warm when pages arrive. `workers=0` works in-process,
-    unbounded.
+    threads hand pages over as they arrive. Each worker is sent up to DEPTH jobs at once, so
+    it starts the next page as soon as it has answered one instead of waiting for the busy
+    parent process to hand one over (that hand-over left each worker idle for about 6 % of
+    the 200x8 benchmark). Workers start on first use, so starting them while feeds are
+    parsed has them warm when pages arrive. `workers=0` works in-process, unbounded.
     """
+
+    DEPTH = 2
 
     def __init__(self, workers: int, timeout: float) -> None:
         import multiprocessing
@@ -172,21 +195,22 @@ class ExtractorPool:
         self.timeout = timeout
         self.workers = workers
         self._ctx = multiprocessing.get_context("spawn")  # no fork of a threaded process
-        self._idle: queue.Queue[tuple[Any, Any]] = queue.Queue()
-        self._all: list[tuple[Any, Any]] = []
+        self._slots: queue.Queue[_Worker] = queue.Queue()  # a worker once per free place
+        self._all: list[_Worker] = []
         self._lock = threading.Lock()
         self._started = 0
 
-    def _spawn(self) -> tuple[Any, Any]:
+    def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(target=_worker_main, args=(child,), daemon=True)
         proc.start()
         child.close()
+        worker = _Worker(proc, parent)
         with self._lock:
-            self._all.append((proc, parent))
-        return proc, parent
+            self._all.append(worker)
+        return worker
 
-    def _take(self) -> tuple[Any, Any]:
+    def _take(self) -> _Worker:
         import queue
 
         with self._lock:
@@ -194,33 +218,80 @@ class ExtractorPool:
             if can_start:
                 self._started += 1
         if can_start:
-            return self._spawn()
-        try:
-            return self._idle.get(timeout=self.timeout * 4)
-        except queue.Empty:
-            raise ExtractionFailed("no extraction worker became free") from None
+            worker = self._spawn()
+            for _ in range(self.DEPTH - 1):
+                self._slots.put(worker)
+            return worker
+        deadline = time.monotonic() + self.timeout * 4
+        while True:
+            try:
+                worker = self._slots.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise ExtractionFailed("no extraction worker became free") from None
+            if not worker.dead:  # places of a replaced worker are dropped
+                return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill a stuck or dead worker; a fresh one takes its places."""
+        with worker.turn:
+            if worker.dead:
+                return
+            worker.dead = True
+            worker.turn.notify_all()
+        worker.proc.kill()
+        worker.proc.join(5)
+        worker.conn.close()
+        with self._lock:
+            self._all.remove(worker)
+        fresh = self._spawn()
+        for _ in range(self.DEPTH):
+            self._slots.put(fresh)
 
     def _run(self, job: tuple[str, tuple[Any, ...]]) -> Any:
-        proc, conn = self._take()
+        for _attempt in range(3):
+            try:
+                return self._run_once(job)
+            except _Retry:
+                continue
+        raise ExtractionFailed("worker died: replaced before it could start the job")
+
+    def _run_once(self, job: tuple[str, tuple[Any, ...]]) -> Any:
+        worker = self._take()
+        with worker.send_lock:
+            with worker.turn:
+                if worker.dead:
+                    raise _Retry
+                ticket = worker.tickets
+                worker.tickets += 1
+                worker.queue.append(ticket)
+            try:
+                worker.conn.send(job)
+            except (OSError, BrokenPipeError, ValueError):
+                # Killed while we sent: our job is lost with it.
+                if not worker.dead:
+                    self._replace(worker)
+                raise _Retry from None
+        with worker.turn:  # answers come in the order jobs were sent: wait for our turn
+            while not worker.dead and worker.queue[0] != ticket:
+                worker.turn.wait()
+            if worker.dead:
+                raise _Retry
         try:
-            conn.send(job)
-            if not conn.poll(self.timeout):
+            # The worker begins our job about when it answers the one before: time it now.
+            if not worker.conn.poll(self.timeout):
                 raise TimeoutError
-            result = conn.recv()
+            result = worker.conn.recv()
         except (TimeoutError, EOFError, OSError, BrokenPipeError) as exc:
-            # Kill the stuck or dead worker and put a fresh one in its place.
-            proc.kill()
-            proc.join(5)
-            conn.close()
-            with self._lock:
-                self._all.remove((proc, conn))
-            self._idle.put(self._spawn())
+            self._replace(worker)
             if isinstance(exc, TimeoutError):
                 raise ExtractionFailed(
                     f"took longer than {self.timeout:g}s and was stopped"
                 ) from None
             raise ExtractionFailed(f"worker died: {exc}") from exc
-        self._idle.put((proc, conn))
+        with worker.turn:
+            worker.queue.popleft()
+            worker.turn.notify_all()
+        self._slots.put(worker)
         if isinstance(result, Exception):
             raise result
         return result
@@ -255,15 +326,15 @@ class ExtractorPool:
         with self._lock:
             workers = list(self._all)
             self._all.clear()
-        for _proc, conn in workers:
-            with contextlib.suppress(OSError):
-                conn.send(None)
-        for proc, conn in workers:
-            proc.join(2)
-            if proc.is_alive():
-                proc.kill()
-                proc.join(2)
-            conn.close()
+        for w in workers:
+            with contextlib.suppress(OSError), w.send_lock:
+                w.conn.send(None)
+        for w in workers:
+            w.proc.join(2)
+            if w.proc.is_alive():
+                w.proc.kill()
+                w.proc.join(2)
+            w.conn.close()
 
     def __enter__(self) -> ExtractorPool:
         return self

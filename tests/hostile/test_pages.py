@@ -69,3 +69,33 @@ def test_a_feed_that_would_take_too_long_to_parse_is_stopped_at_the_limit() -> N
             pool.parse_feed(b"<html>x</html>", url="https://e.org/h", content_type="", now=now,
                             max_items=5)  # fmt: skip
         assert pool.parse_feed(small, url="https://e.org/f", content_type="", now=now, max_items=5)
+
+
+def test_jobs_queued_behind_a_stopped_page_are_still_done() -> None:
+    """Each worker is sent two jobs at once: the one behind a page that is stopped goes to
+    the replacement worker, and every caller gets its own page's text."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def page(i: int) -> bytes:
+        return (
+            b"<html><body><article>"
+            + f"<p>Article number {i} says something about the talks.</p>".encode() * 30
+            + b"</article></body></html>"
+        )
+
+    with ExtractorPool(workers=1, timeout=3.0) as pool:
+        pool.extract(page(0), "https://e.org/warm-up")
+
+        def job(i: int) -> str:
+            if i == 3:
+                return pool.extract(huge_page(150_000), "https://e.org/huge")
+            return pool.extract(page(i), f"https://e.org/{i}")
+
+        with ThreadPoolExecutor(max_workers=6) as threads:
+            futures = {i: threads.submit(job, i) for i in range(1, 13)}
+            for i, fut in futures.items():
+                if i == 3:
+                    with pytest.raises(ExtractionFailed, match="longer than 3s"):
+                        fut.result()
+                else:
+                    assert f"Article number {i} says" in fut.result()
