@@ -113,6 +113,22 @@ def extract_text(html: bytes, url: str, title: str = "") -> str:
     return clean_block(trim(result, titles))
 
 
+@dataclass(frozen=True)
+class PageText:
+    """A page's main text with its dedupe fingerprint, both computed in the worker."""
+
+    text: str
+    content_hash: str
+    sketch: tuple[int, ...]
+
+
+def extract_page(html: bytes, url: str, title: str = "") -> PageText:
+    from .dedupe import fingerprint
+
+    text = extract_text(html, url, title)
+    return PageText(text, *fingerprint(text))
+
+
 def choose_text(page_text: str, feed_text: str, fetch_note: str) -> Extracted:
     """The page's text when it has some, else the feed's own content, marked as such."""
     if len(page_text.split()) >= MIN_WORDS or (page_text and len(page_text) >= len(feed_text)):
@@ -145,7 +161,7 @@ def _worker_main(conn: Any) -> None:
                     data, url=url, content_type=content_type, now=now, max_items=max_items
                 )
             else:
-                result = extract_text(*args)
+                result = extract_page(*args)
             conn.send(result)
         except FeedError as exc:  # a bad feed: the caller records it for that feed
             conn.send(exc)
@@ -297,10 +313,15 @@ class ExtractorPool:
         return result
 
     def extract(self, html: bytes, url: str, title: str = "") -> str:
+        return self.extract_page(html, url, title).text
+
+    def extract_page(self, html: bytes, url: str, title: str = "") -> PageText:
+        """The page's text and fingerprint (hashing in the workers keeps the parent process,
+        which fetches for them, free for that)."""
         if self.workers <= 0:
-            return extract_text(html, url, title)
+            return extract_page(html, url, title)
         try:
-            return str(self._run(("page", (html, url, title))))
+            return cast(PageText, self._run(("page", (html, url, title))))
         except ExtractionFailed as exc:
             raise ExtractionFailed(f"extraction {exc}") from None
 

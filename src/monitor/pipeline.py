@@ -249,20 +249,24 @@ def _article_from_page(
     """Fetch and extract the page of an entry, falling back to the feed's own text."""
     first = group[0]
     feed_text = first.content if len(first.content) > len(first.summary) else first.summary
-    page_text, note = "", ""
+    page: extract.PageText | None = None
+    note = ""
     try:
         resp = client.get(first.link, accept=PAGE_ACCEPT)
         ctype = resp.content_type.split(";")[0].strip().lower()
         if ctype and "html" not in ctype and "xml" not in ctype:
             note = f"not an HTML page ({ctype})"
         else:
-            page_text = extractor.extract(resp.content, resp.url, first.title)
+            page = extractor.extract_page(resp.content, resp.url, first.title)
     except FetchError as exc:
         note = f"page not fetched: {exc}"
     except extract.ExtractionFailed as exc:
         note = str(exc)
-    chosen = extract.choose_text(page_text, feed_text, note)
-    text_hash, sig = dedupe.fingerprint(chosen.text)
+    chosen = extract.choose_text(page.text if page else "", feed_text, note)
+    if page is not None and chosen.text == page.text:
+        text_hash, sig = page.content_hash, page.sketch
+    else:
+        text_hash, sig = dedupe.fingerprint(chosen.text)
     return NewArticle(
         entry_ids=tuple(e.id for e in group),
         canonical_url=canonical,
