@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The monitor's benchmark: a whole cycle on a reproducible corpus served on loopback.
 
-    python benchmarks/run.py --feeds 200 --items 8 [--json] [--pages DIR]
+    python benchmarks/run.py --feeds 200 --items 8 [--json] [--pages DIR] [--repeat K]
 
 N feeds x M items whose links lead to real article pages (the article-extraction-benchmark
 pages, reused under many URLs: about 60 % distinct articles, 25 % near copies, 15 % exact
@@ -17,6 +17,10 @@ lxml's parse alone), and a re-poll of the unchanged feeds (conditional GET).
 their text (lengths and markup unchanged, so extraction costs the same while the text no
 longer matches any other page); near copies add a paragraph and change a few words of one
 of them; exact copies repeat one byte for byte under another URL.
+
+With --repeat K the whole run (floors, then cycle) is made K times, one after the other, and
+every figure is the median of the K (each run's own ratio is listed under "runs"): on a
+shared machine one run's floor and cycle can see different loads.
 """
 
 from __future__ import annotations
@@ -409,8 +413,16 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=8, help="items per feed")
     parser.add_argument("--pages", type=Path, default=None, help="folder of *.html[.gz] pages")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs to make; figures are their medians"
+    )
     args = parser.parse_args()
-    result = run(args.feeds, args.items, args.pages or default_pages())
+    runs = []
+    for _ in range(max(1, args.repeat)):
+        one = run(args.feeds, args.items, args.pages or default_pages())
+        one["ratio"] = one["total_s"] / (one["trafilatura_floor_s"] + one["fetch_s"])
+        runs.append(one)
+    result = median_of(runs)
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -423,8 +435,30 @@ def main() -> None:
                 if isinstance(value, float)
                 else f"  {key:22} {value:>10}"
             )
-    floor = result["trafilatura_floor_s"] + result["fetch_s"]
-    print(f"  total / (trafilatura floor + fetch) = {result['total_s'] / floor:.2f}")
+    print(f"  total / (trafilatura floor + fetch) = {result['ratio']:.2f}", end="")
+    if len(runs) > 1:
+        each = ", ".join(f"{r['ratio']:.2f}" for r in runs)
+        print(f" (median of {len(runs)}: {each})")
+    else:
+        print()
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the runs; with several, the runs' own key figures too."""
+    import statistics
+
+    if len(runs) == 1:
+        return runs[0]
+    out: dict[str, Any] = {
+        key: statistics.median(r[key] for r in runs)
+        if isinstance(runs[0][key], float)
+        else runs[0][key]
+        for key in runs[0]
+    }
+    out["runs"] = [
+        {k: r[k] for k in ("total_s", "trafilatura_floor_s", "fetch_s", "ratio")} for r in runs
+    ]
+    return out
 
 
 if __name__ == "__main__":
