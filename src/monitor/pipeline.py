@@ -325,6 +325,9 @@ def _ingest_pending(
             ),
             key=lambda a: (a.published, a.canonical_url),
         )
+    # Every page is extracted: the workers go now, so that their memory is not held while
+    # the articles are deduplicated and clustered (the cycle's peak was there).
+    extractor.close()
     if not articles:
         return _Built(0, 0, 0, 0, frozenset())
     digest = settings.digest
