@@ -282,7 +282,7 @@ class ExtractorPool:
                 worker.queue.append(ticket)
             try:
                 worker.conn.send(job)
-            except (OSError, BrokenPipeError, ValueError):
+            except (OSError, ValueError):  # a broken pipe, or a connection closed meanwhile
                 # Killed while we sent: our job is lost with it.
                 if not worker.dead:
                     self._replace(worker)

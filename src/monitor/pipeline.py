@@ -263,7 +263,7 @@ def _article_from_page(
     except extract.ExtractionFailed as exc:
         note = str(exc)
     chosen = extract.choose_text(page.text if page else "", feed_text, note)
-    if page is not None and chosen.text == page.text:
+    if page is not None and chosen.origin == "page":
         text_hash, sig = page.content_hash, page.sketch
     else:
         text_hash, sig = dedupe.fingerprint(chosen.text)

@@ -87,6 +87,7 @@ _STARTERS = frozenset(
 _END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+(?:["'“‘(\[]\s?)?\w)""")
 _LAST_TOKEN = re.compile(r"""[\w.'’-]*$""")
 _ACRONYM = re.compile(r"(?:\w\.)+\w")  # U.S, p.m, D.C
+_FIRST_WORD = re.compile(r"\w+")
 
 
 def _ends_sentence(line: str, stop: int, end: int) -> bool:
@@ -104,7 +105,7 @@ def _ends_sentence(line: str, stop: int, end: int) -> bool:
     if word in _BEFORE_NUMBERS and nxt.isdigit():
         return False
     if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or _ACRONYM.fullmatch(word):
-        first = re.match(r"\w+", after)
+        first = _FIRST_WORD.match(after)
         return first is not None and first.group(0).lower() in _STARTERS
     return True
 
@@ -237,8 +238,7 @@ def _ranked_class() -> Any:
             norms = np.sqrt((w * w).sum(axis=1))
             with np.errstate(divide="ignore", invalid="ignore"):
                 cos = (w @ w.T) / np.outer(norms, norms)
-            cos[~np.isfinite(cos)] = 0.0
-            cos[(norms == 0)[:, None] | (norms == 0)[None, :]] = 0.0
+            cos[~np.isfinite(cos)] = 0.0  # a sentence of stop words only: sumy's 0.0
             matrix = (cos > threshold).astype(float)
             degrees = matrix.sum(axis=1)
             degrees[degrees == 0] = 1
