@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import monitor.cluster as C
 from monitor.cluster import ClusterItem, assign_stories, story_id_for
 
 T0 = datetime(2026, 2, 17, 9, 0, tzinfo=UTC)
@@ -83,3 +84,71 @@ def test_large_batches_are_taken_in_time_order_and_still_join(monkeypatch: objec
     assert len({result[i] for i in (1, 2, 3)}) == 1  # the third Geneva report, in a later
     assert len({result[i] for i in (10, 11)}) == 1  # batch, joins the story of the first two
     assert {result[i] for i in (1, 2, 3)} != {result[i] for i in (10, 11)}
+
+
+# -- the evidence the model combines --------------------------------------------------
+
+
+def _profile(title: str, text: str) -> C.Profile:
+    return C.profile(title, text)
+
+
+def test_conflicts_fire_only_when_both_hold_values_and_share_none() -> None:
+    sets = [frozenset({"2008"}), frozenset({"2013"}), frozenset(), frozenset({"2008", "2013"})]
+    got = C._conflict(sets).tolist()
+    assert got[0][1] == got[1][0] == 1.0  # 2008 vs 2013
+    assert got[0][2] == got[2][1] == 0.0  # nothing to compare with
+    assert got[0][3] == got[1][3] == 0.0  # one year in common is enough
+    assert got[0][0] == 0.0
+
+
+def test_lead_names_conflict_when_neither_mentions_the_others() -> None:
+    rahman = _profile(
+        "Klitschko stops Rahman",
+        "Wladimir Klitschko stopped Hasim Rahman in Mannheim. Rahman was a substitute. "
+        "Rahman said Klitschko was too strong. Rahman had not fought in a year.",
+    )
+    thompson = _profile(
+        "Klitschko stops Thompson",
+        "Wladimir Klitschko stopped Tony Thompson in Bern. Thompson lost the rematch. "
+        "Thompson said Klitschko was too big. Thompson is 40.",
+    )
+    preview = _profile(
+        "Klitschko's next opponents",
+        "After Thompson, Klitschko could face Rahman again, or Thompson a third time.",
+    )
+    profiles = [rahman, thompson, preview]
+    conflict = C._lead_name_conflict(profiles, [p.names for p in profiles]).tolist()
+    assert conflict[0][1] == conflict[1][0] == 1.0
+    assert conflict[0][2] == 0.0  # the preview names Rahman
+    assert conflict[1][2] == 0.0
+    p = C.same_event(profiles)
+    assert p[0][1] < C.THRESHOLD  # the same boxer, two different fights
+    assert (p == p.T).all() and (p.diagonal() == 1.0).all()
+
+
+def test_headline_case_titles_lend_names_only_where_texts_use_them_as_names() -> None:
+    headline = _profile("Ukraine And Russia Hold New Round Of Talks", "Both sides met again.")
+    sentence = _profile("Ukraine and Russia hold talks in Geneva", "Officials met.")
+    text = _profile("Talks", "Delegations from Ukraine and Russia met in Geneva on Tuesday.")
+    assert not headline.names and "ukrain" in headline.title_words  # not trusted alone
+    assert {"ukrain", "russia", "geneva"} <= set(sentence.names)
+    profiles = [headline, text]
+    _, feats = C.evidence(profiles)
+    name_cosine = feats[C.FEATURES.index("name_cosine")]
+    assert name_cosine[0][1] > 0.5  # Ukraine and Russia are names in the other's text
+
+
+def test_fitted_weights_are_the_ones_the_model_holds() -> None:
+    """`monitor eval fit-clustering` on the tuning topics gives cluster.py's constants:
+    a change to a feature must be followed by a refit."""
+    from pathlib import Path
+
+    from monitor.evaluate import fit_clustering
+
+    data = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "ecbplus.jsonl"
+    fitted = fit_clustering(data, "tune")
+    assert fitted["weights"]["cosine"] > 0 and fitted["weights"]["name_cosine"] > 0
+    for name, weight in zip(C.FEATURES, C.WEIGHTS, strict=True):
+        assert abs(fitted["weights"][name] - weight) <= 0.011, name
+    assert abs(fitted["bias"] - C.BIAS) <= 0.011

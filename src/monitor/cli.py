@@ -553,6 +553,28 @@ _eval_command(
 )
 
 
+@eval_group.command("fit-clustering")
+@_path_argument
+@click.option(
+    "--split",
+    type=click.Choice(["all", "tune", "test"]),
+    default="tune",
+    show_default=True,
+    help="Half of the topics to fit on.",
+)
+def fit_clustering_command(path: Path, split: str) -> None:
+    """Fit the story clustering's weights on a JSONL of {id, title, text, cluster_id}.
+
+    Prints JSON: the weights and bias that cluster.py holds (refit after changing a feature).
+    """
+    from .evaluate import fit_clustering
+
+    try:
+        click.echo(json.dumps(fit_clustering(path, split), indent=2))
+    except MonitorError as exc:
+        _fail(exc)
+
+
 # Further command groups register themselves on `cli` when imported.
 from . import cli_archive, cli_feeds  # noqa: E402, F401
 

@@ -1,12 +1,16 @@
 """Stories: articles about the same event, kept across days.
 
-    new articles ──► TF-IDF vectors (title weighted, opening words, names boosted)
+    new articles ──► evidence per pair: TF-IDF cosine (title weighted, opening words, names
+                     boosted), cosine of the names alone, and conflicts (each article's
+                     most-mentioned name absent from the other; disjoint years, months,
+                     weekdays or numbers) ──► probability of one event (a logistic model)
                  ──► average-link clustering among themselves (order does not matter)
-                 ──► each group joins the existing story it is most similar to on average
+                 ──► each group joins the existing story it is most likely to be on average
                      (stories active within WINDOW of it), or founds a new story
 
-The decision is pure: the caller stores the result. Settings were tuned on half of the
-ECB+ topics (`monitor eval clustering --split tune`) and are reported on the other half.
+The decision is pure: the caller stores the result. The model's weights were fitted on half
+of the ECB+ topics (`monitor eval fit-clustering --split tune`), whose topics each hold two
+events of the same kind, and are reported on the other half.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from typing import Any
 from .text import STOPWORDS
 from .topic import words
 
-THRESHOLD = 0.22  # average cosine similarity at which two groups are one event
 TITLE_WEIGHT = 3
 LEAD_WORDS = 400
 NAME_WEIGHT = 3.0  # capitalised words (names, places) count this much extra
@@ -32,7 +35,23 @@ WINDOW = timedelta(days=3)  # a story quiet for longer than this is not joined
 MAX_STORY_SIZE = 300  # a story that big is a topic, not an event
 BATCH = 1000  # new articles clustered together; more are taken in time-ordered batches
 
+# The evidence, in this order, and its weights in the log-odds that two articles report one
+# event. Cosines add; a conflict (1 when each article's salient values are missing from the
+# other, 0 when either has none) subtracts.
+FEATURES = ("cosine", "name_cosine", "lead_name", "years", "months", "weekdays", "numbers")
+WEIGHTS = (7.36, 5.13, -1.30, -1.12, -0.76, -0.55, -1.17)
+BIAS = -3.04
+THRESHOLD = 0.5  # average probability at which two groups are one event
+MIN_COSINE = 0.05  # pairs sharing less are never one event (the model was fitted above it)
+
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+")
+_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
+_MONTH = re.compile(
+    r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b"
+)
+_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 
 
 @dataclass(frozen=True)
@@ -63,18 +82,60 @@ def _stem(w: str) -> str:
     return w[:STEM_LENGTH]
 
 
-def terms(title: str, text: str) -> Counter[str]:
-    """Weighted terms of an article: title words count TITLE_WEIGHT times, names extra."""
+@dataclass(frozen=True)
+class Profile:
+    """What the evidence is computed from, for one article."""
+
+    terms: Counter[str]  # weighted terms: title words ×TITLE_WEIGHT, names boosted
+    names: Counter[str]  # stemmed capitalised words (title, opening), with their counts
+    years: frozenset[str]
+    months: frozenset[str]
+    weekdays: frozenset[str]
+    numbers: frozenset[str]  # other than years
+    title_words: frozenset[str] = frozenset()  # a Headline Case title's capitalised words
+
+
+def profile(title: str, text: str) -> Profile:
     lead = " ".join(text.split()[:LEAD_WORDS])
     toks = words(title) * TITLE_WEIGHT + words(lead)
     counts: Counter[str] = Counter(
         _stem(w) for w in toks if len(w) > 2 and not w.isdigit() and w not in STOPWORDS
     )
-    for name in _NAME.findall(lead):
-        w = name.lower()
-        if w not in STOPWORDS:
-            counts["=" + _stem(w)] += NAME_WEIGHT  # type: ignore[assignment]  # float weight
-    return counts
+    # A title's capitals mark names only when it is written as a sentence; in Headline Case
+    # its words count as names where other articles' texts use them as names (`evidence`).
+    headline = _headline_case(title)
+    named = lead if headline else f"{title}\n{lead}"
+    names: Counter[str] = Counter(
+        _stem(w) for n in _NAME.findall(named) if (w := n.lower()) not in STOPWORDS
+    )
+    for name, c in names.items():
+        counts["=" + name] += NAME_WEIGHT * c  # type: ignore[assignment]  # float weight
+    years = frozenset(_YEAR.findall(lead))
+    return Profile(
+        terms=counts,
+        names=names,
+        years=years,
+        months=frozenset(m[:3] for m in _MONTH.findall(lead)),
+        weekdays=frozenset(_WEEKDAY.findall(lead)),
+        numbers=frozenset(_NUMBER.findall(lead)) - years,
+        title_words=frozenset(
+            _stem(w) for n in _NAME.findall(title) if (w := n.lower()) not in STOPWORDS
+        )
+        if headline
+        else frozenset(),
+    )
+
+
+def _headline_case(title: str) -> bool:
+    """Most words past the first capitalised ("Talks Resume In Geneva"), where a sentence
+    keeps its verbs and nouns lower case ("Ukraine and Russia hold talks in Geneva")."""
+    longer = [w for w in title.split()[1:] if len(w) > 3 and w[0].isalpha()]
+    return bool(longer) and sum(w[0].isupper() for w in longer) >= 0.8 * len(longer)
+
+
+def terms(title: str, text: str) -> Counter[str]:
+    """Weighted terms of an article: title words count TITLE_WEIGHT times, names extra."""
+    return profile(title, text).terms
 
 
 def preload() -> None:
@@ -83,13 +144,99 @@ def preload() -> None:
     import scipy.sparse  # noqa: F401
 
 
-def _matrix(items: list[ClusterItem]) -> Any:
-    """Rows of L2-normalised TF-IDF vectors of the items' terms (a scipy sparse matrix)."""
-    return tfidf([terms(it.title, it.text) for it in items])
+def evidence(profiles: list[Profile]) -> tuple[Any, list[Any]]:
+    """The cosine matrix and each feature of FEATURES as an n×n float32 matrix."""
+    import numpy as np
+
+    m = tfidf([p.terms for p in profiles])
+    cos = (m @ m.T).toarray().astype(np.float32)
+    known = {n for p in profiles for n in p.names}
+    named = [p.names + Counter(p.title_words & known) for p in profiles]
+    # Plain log-tf for names: a batch's name frequencies are too few to weigh them by.
+    names = tfidf([Counter({"=" + k: v for k, v in c.items()}) for c in named], idf=False)
+    name_cos = (names @ names.T).toarray().astype(np.float32)
+    # Without names (a short feed summary, say) the words stand in for them.
+    unnamed = np.array([not c for c in named])
+    either = unnamed[:, None] | unnamed[None, :]
+    name_cos[either] = cos[either]
+    return cos, [
+        cos,
+        name_cos,
+        _lead_name_conflict(profiles, named),
+        _conflict([p.years for p in profiles]),
+        _conflict([p.months for p in profiles]),
+        _conflict([p.weekdays for p in profiles]),
+        _conflict([p.numbers for p in profiles]),
+    ]
 
 
-def tfidf(tfs: list[Counter[str]]) -> Any:
-    """Rows of L2-normalised TF-IDF vectors (log tf, smoothed idf) of term counts."""
+def same_event(profiles: list[Profile]) -> Any:
+    """n×n probabilities that two articles report one event (1 on the diagonal)."""
+    import numpy as np
+
+    cos, feats = evidence(profiles)
+    z = np.full(cos.shape, BIAS, dtype=np.float32)
+    for w, f in zip(WEIGHTS, feats, strict=True):
+        z += np.float32(w) * f
+    del feats
+    p = 1.0 / (1.0 + np.exp(-z))
+    p[cos < MIN_COSINE] = 0.0
+    np.fill_diagonal(p, 1.0)
+    return p
+
+
+def _incidence(sets: list[Any]) -> Any:
+    """Rows of 0/1 over the values the items hold (a scipy sparse matrix)."""
+    import numpy as np
+    from scipy import sparse
+
+    vocab: dict[str, int] = {}
+    rows = [i for i, s in enumerate(sets) for _ in s]
+    cols = [vocab.setdefault(v, len(vocab)) for s in sets for v in sorted(s)]
+    return sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+        shape=(len(sets), max(1, len(vocab))),
+    )
+
+
+def _conflict(sets: list[frozenset[str]]) -> Any:
+    """1 where both items hold values and share none."""
+    import numpy as np
+
+    has = np.array([bool(s) for s in sets])
+    out = np.outer(has, has).astype(np.float32)
+    shared = _incidence(sets)
+    shared = (shared @ shared.T).tocoo()
+    out[shared.row, shared.col] = 0.0
+    return out
+
+
+def _lead_name_conflict(profiles: list[Profile], named: list[Counter[str]]) -> Any:
+    """How far each article's most-mentioned names (mentioned at least twice; all of them
+    when tied) are missing from the other, the smaller of the two ways: 1 when neither
+    mentions the other's."""
+    import numpy as np
+    from scipy import sparse
+
+    leads: list[frozenset[str]] = []
+    for p in profiles:
+        top = max(p.names.values(), default=0)
+        leads.append(frozenset(n for n, c in p.names.items() if c == top >= 2))
+    present = [frozenset(c) for c in named]
+    both = _incidence([*leads, *present])
+    n = len(profiles)
+    lead_m, present_m = both[:n], both[n:]
+    sizes = np.asarray(lead_m.sum(axis=1)).ravel()
+    has = sizes > 0
+    sizes[~has] = 1.0
+    found = (sparse.diags(1.0 / sizes) @ lead_m @ present_m.T).toarray()
+    missing = np.where(has[:, None], 1.0 - found, 0.0).astype(np.float32)
+    return np.minimum(missing, missing.T)
+
+
+def tfidf(tfs: list[Counter[str]], idf: bool = True) -> Any:
+    """Rows of L2-normalised TF-IDF vectors (log tf, smoothed idf unless `idf` is false) of
+    term counts."""
     import numpy as np
     from scipy import sparse
 
@@ -102,8 +249,8 @@ def tfidf(tfs: list[Counter[str]]) -> Any:
     cols = np.fromiter((vocab[t] for tf in tfs for t in tf), dtype=np.int64, count=len(rows))
     counts = np.fromiter((c for tf in tfs for c in tf.values()), dtype=np.float64, count=len(rows))
     doc_freq = np.array([df[t] for t in sorted(df)], dtype=np.float64)
-    idf = np.log((n + 1) / (doc_freq + 1)) + 1.0
-    vals = (1 + np.log(counts)) * idf[cols]
+    weight = np.log((n + 1) / (doc_freq + 1)) + 1.0 if idf else np.ones_like(doc_freq)
+    vals = (1 + np.log(counts)) * weight[cols]
     m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))))
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
@@ -111,7 +258,8 @@ def tfidf(tfs: list[Counter[str]]) -> Any:
 
 
 def _groups(sim: Any, threshold: float) -> list[list[int]]:
-    """Average-link agglomerative clustering, cut where the average similarity < threshold."""
+    """Average-link agglomerative clustering, cut where the average similarity < threshold
+    (a similarity: a cosine or a probability, 1 on the diagonal)."""
     import numpy as np
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
@@ -163,7 +311,8 @@ def _assign_batch(
     known: list[ClusterItem], new: list[ClusterItem], threshold: float
 ) -> dict[int, str]:
     """Cluster `new` among themselves, then take the groups in order: each joins the story
-    (known, or founded by an earlier group) with the highest average similarity to it, if
+    (known, or founded by an earlier group) with the highest average probability of one
+    event with it, if
     that reaches `threshold`, the story is not over MAX_STORY_SIZE and was active within
     WINDOW of the group; otherwise it founds a story.
 
@@ -175,8 +324,7 @@ def _assign_batch(
     import numpy as np
 
     items = [*new, *known]
-    m = _matrix(items)
-    sim = (m @ m.T).toarray()
+    sim = same_event([profile(it.title, it.text) for it in items]).astype(np.float64)
     k = len(new)
     groups = _groups(sim[:k, :k], threshold)
     n_groups = len(groups)
@@ -184,7 +332,7 @@ def _assign_batch(
     for j, group in enumerate(groups):
         gind[j, group] = 1.0
     gsize = gind.sum(axis=1)
-    gg = gind @ sim[:k, :k] @ gind.T  # group-to-group similarity sums
+    gg = gind @ sim[:k, :k] @ gind.T  # group-to-group probability sums
 
     def stamp(times: list[datetime], pick: Any) -> float:
         return float(pick(t.timestamp() for t in times)) if times else math.nan

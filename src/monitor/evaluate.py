@@ -223,12 +223,13 @@ def pairwise(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, 
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
-    from .cluster import ClusterItem, assign_stories
-
+def _clustering_docs(
+    path: Path, split: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
+    """All documents, the selected ones and the tuning topics. Halves by topic, alternating over the
+    sorted topics, so that both halves hold whole topics (tuning must not see the events it
+    is scored on)."""
     docs = read_jsonl(path)
-    # Halves by topic, alternating over the sorted topics, so that both halves hold whole
-    # topics (tuning must not see the events it is scored on).
     topics = sorted({str(d.get("topic_id", d["id"])) for d in docs}, key=_natural)
     tune = set(topics[::2])
     selected = [
@@ -238,6 +239,13 @@ def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
     ]
     if not selected:
         raise EvalError("no documents selected")
+    return docs, selected, tune
+
+
+def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
+    from .cluster import ClusterItem, assign_stories
+
+    docs, selected, tune = _clustering_docs(path, split)
     items = []
     for i, d in enumerate(selected):
         items.append(
@@ -278,6 +286,42 @@ def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
         "docs_per_second": len(selected) / elapsed if elapsed else 0.0,
         "baseline_b3_f1": base_f1,
         "baseline_threshold": best_t,
+    }
+
+
+def fit_clustering(path: Path, split: str = "tune", l2: float = 1.0) -> dict[str, Any]:
+    """Fit the clustering model's weights (cluster.FEATURES, BIAS) by L2-regularised logistic
+    regression on the pairs of selected documents that share at least MIN_COSINE: 1 when
+    they are labelled one event. Prints what cluster.py holds; refit after changing a
+    feature."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    from .cluster import FEATURES, MIN_COSINE, evidence, profile
+
+    _, selected, _ = _clustering_docs(path, split)
+    cos, feats = evidence(
+        [profile(str(d.get("title") or ""), str(d.get("text") or "")) for d in selected]
+    )
+    labels = np.array([str(d["cluster_id"]) for d in selected])
+    pick = np.triu(cos >= MIN_COSINE, 1)
+    x = np.stack([f[pick] for f in feats] + [np.ones(int(pick.sum()), np.float32)], axis=1)
+    x = x.astype(np.float64)
+    y = (labels[:, None] == labels[None, :])[pick].astype(np.float64)
+    ridge = np.r_[np.full(len(FEATURES), l2), 0.0]  # the bias is not shrunk
+
+    def loss(w: Any) -> tuple[float, Any]:
+        z = x @ w
+        value = float(np.sum(np.logaddexp(0.0, z) - y * z) + np.sum(ridge * w * w))
+        grad = x.T @ (1.0 / (1.0 + np.exp(-z)) - y) + 2.0 * ridge * w
+        return value, grad
+
+    w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
+    return {
+        "pairs": int(pick.sum()),
+        "same_event_pairs": int(y.sum()),
+        "weights": {name: round(float(v), 2) for name, v in zip(FEATURES, w[:-1], strict=True)},
+        "bias": round(float(w[-1]), 2),
     }
 
 
