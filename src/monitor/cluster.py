@@ -39,18 +39,20 @@ BATCH = 1000  # new articles clustered together; more are taken in time-ordered 
 # event. Cosines add; a conflict (1 when each article's salient values are missing from the
 # other, 0 when either has none) subtracts.
 FEATURES = ("cosine", "name_cosine", "lead_name", "years", "months", "weekdays", "numbers")
-WEIGHTS = (7.36, 5.13, -1.30, -1.12, -0.76, -0.55, -1.17)
+WEIGHTS = (7.36, 5.13, -1.31, -1.11, -0.76, -0.55, -1.18)
 BIAS = -3.04
 THRESHOLD = 0.5  # average probability at which two groups are one event
 MIN_COSINE = 0.05  # pairs sharing less are never one event (the model was fitted above it)
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+")
-_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
-_MONTH = re.compile(
-    r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b"
-)
-_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+_MONTHS = {
+    name: name[:3]
+    for full in (
+        "January February March April May June July August September October November December"
+    ).split()
+    for name in {full, full[:3], "Sept" if full == "September" else full}
+}
+_WEEKDAYS = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 
 
@@ -101,28 +103,26 @@ def profile(title: str, text: str) -> Profile:
     counts: Counter[str] = Counter(
         _stem(w) for w in toks if len(w) > 2 and not w.isdigit() and w not in STOPWORDS
     )
+    capitals = _NAME.findall(lead)
     # A title's capitals mark names only when it is written as a sentence; in Headline Case
     # its words count as names where other articles' texts use them as names (`evidence`).
     headline = _headline_case(title)
-    named = lead if headline else f"{title}\n{lead}"
-    names: Counter[str] = Counter(
-        _stem(w) for n in _NAME.findall(named) if (w := n.lower()) not in STOPWORDS
-    )
+    title_names = [_stem(w) for n in _NAME.findall(title) if (w := n.lower()) not in STOPWORDS]
+    names: Counter[str] = Counter(_stem(w) for n in capitals if (w := n.lower()) not in STOPWORDS)
+    if not headline:
+        names.update(title_names)
     for name, c in names.items():
         counts["=" + name] += NAME_WEIGHT * c  # type: ignore[assignment]  # float weight
-    years = frozenset(_YEAR.findall(lead))
+    numbers = frozenset(_NUMBER.findall(lead))
+    years = frozenset(n for n in numbers if len(n) == 4 and "1950" <= n <= "2049")
     return Profile(
         terms=counts,
         names=names,
         years=years,
-        months=frozenset(m[:3] for m in _MONTH.findall(lead)),
-        weekdays=frozenset(_WEEKDAY.findall(lead)),
-        numbers=frozenset(_NUMBER.findall(lead)) - years,
-        title_words=frozenset(
-            _stem(w) for n in _NAME.findall(title) if (w := n.lower()) not in STOPWORDS
-        )
-        if headline
-        else frozenset(),
+        months=frozenset(_MONTHS[c] for c in capitals if c in _MONTHS),
+        weekdays=frozenset(c for c in capitals if c in _WEEKDAYS),
+        numbers=numbers - years,
+        title_words=frozenset(title_names) if headline else frozenset(),
     )
 
 
