@@ -19,6 +19,7 @@ import hashlib
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -45,13 +46,11 @@ THRESHOLD = 0.5  # average probability at which two groups are one event
 MIN_COSINE = 0.05  # pairs sharing less are never one event (the model was fitted above it)
 
 _NAME = re.compile(r"\b[A-Z][a-zA-Z]+")
-_MONTHS = {
-    name: name[:3]
-    for full in (
-        "January February March April May June July August September October November December"
-    ).split()
-    for name in {full, full[:3], "Sept" if full == "September" else full}
-}
+_MONTH_NAMES = (
+    "January February March April May June July August September October November December"
+)
+_MONTHS = {m: m[:3] for m in _MONTH_NAMES.split()} | {m[:3]: m[:3] for m in _MONTH_NAMES.split()}
+_MONTHS["Sept"] = "Sep"
 _WEEKDAYS = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
 
@@ -133,56 +132,72 @@ def _headline_case(title: str) -> bool:
     return bool(longer) and sum(w[0].isupper() for w in longer) >= 0.8 * len(longer)
 
 
-def terms(title: str, text: str) -> Counter[str]:
-    """Weighted terms of an article: title words count TITLE_WEIGHT times, names extra."""
-    return profile(title, text).terms
-
-
 def preload() -> None:
     """Import what clustering needs (numpy and scipy)."""
     import scipy.cluster.hierarchy
     import scipy.sparse  # noqa: F401
 
 
-def evidence(profiles: list[Profile]) -> tuple[Any, list[Any]]:
-    """The cosine matrix and each feature of FEATURES as an n×n float32 matrix."""
+def evidence(profiles: list[Profile]) -> Iterator[Any]:
+    """Each feature of FEATURES in turn (the first is the TF-IDF cosine), as an n×n float32
+    matrix; one at a time, so that a batch of 2,000 articles holds few such matrices."""
     import numpy as np
 
-    m = tfidf([p.terms for p in profiles])
-    cos = (m @ m.T).toarray().astype(np.float32)
+    cos = _cosines(tfidf([p.terms for p in profiles]))
+    yield cos
     known = {n for p in profiles for n in p.names}
     named = [p.names + Counter(p.title_words & known) for p in profiles]
     # Plain log-tf for names: a batch's name frequencies are too few to weigh them by.
     names = tfidf([Counter({"=" + k: v for k, v in c.items()}) for c in named], idf=False)
-    name_cos = (names @ names.T).toarray().astype(np.float32)
+    name_cos = _cosines(names)
     # Without names (a short feed summary, say) the words stand in for them.
     unnamed = np.array([not c for c in named])
     either = unnamed[:, None] | unnamed[None, :]
     name_cos[either] = cos[either]
-    return cos, [
-        cos,
-        name_cos,
-        _lead_name_conflict(profiles, named),
-        _conflict([p.years for p in profiles]),
-        _conflict([p.months for p in profiles]),
-        _conflict([p.weekdays for p in profiles]),
-        _conflict([p.numbers for p in profiles]),
-    ]
+    del either, cos
+    yield name_cos
+    del name_cos
+    yield _lead_name_conflict(profiles, named)
+    for values in ("years", "months", "weekdays", "numbers"):
+        yield _conflict([getattr(p, values) for p in profiles])
+
+
+def _cosines(m: Any, rows: int = 256) -> Any:
+    """m @ m.T of L2-normalised sparse rows as a dense float32 matrix, a block of rows at a
+    time (the sparse product of 2,000 articles at once would take ~100 MB)."""
+    import numpy as np
+
+    n = m.shape[0]
+    out = np.empty((n, n), dtype=np.float32)
+    t = m.T.tocsr()
+    for r in range(0, n, rows):
+        out[r : r + rows] = (m[r : r + rows] @ t).toarray()
+    return out
 
 
 def same_event(profiles: list[Profile]) -> Any:
-    """n×n probabilities that two articles report one event (1 on the diagonal)."""
+    """n×n float32 probabilities that two articles report one event (1 on the diagonal)."""
     import numpy as np
 
-    cos, feats = evidence(profiles)
-    z = np.full(cos.shape, BIAS, dtype=np.float32)
-    for w, f in zip(WEIGHTS, feats, strict=True):
-        z += np.float32(w) * f
-    del feats
-    p = 1.0 / (1.0 + np.exp(-z))
-    p[cos < MIN_COSINE] = 0.0
-    np.fill_diagonal(p, 1.0)
-    return p
+    n = len(profiles)
+    z = np.full((n, n), BIAS, dtype=np.float32)
+    unrelated = np.zeros((n, n), dtype=bool)
+    for i, (w, f) in enumerate(zip(WEIGHTS, evidence(profiles), strict=True)):
+        if i == 0:  # the cosine, which `evidence` uses again: not scaled in place
+            np.less(f, MIN_COSINE, out=unrelated)
+            z += np.float32(w) * f
+        else:
+            f *= np.float32(w)
+            z += f
+        del f
+    # the logistic function, in place
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    z += 1.0
+    np.reciprocal(z, out=z)
+    z[unrelated] = 0.0
+    np.fill_diagonal(z, 1.0)
+    return z
 
 
 def _incidence(sets: list[Any]) -> Any:
@@ -199,15 +214,18 @@ def _incidence(sets: list[Any]) -> Any:
     )
 
 
-def _conflict(sets: list[frozenset[str]]) -> Any:
-    """1 where both items hold values and share none."""
+def _conflict(sets: list[frozenset[str]], rows: int = 256) -> Any:
+    """1 where both items hold values and share none (a block of rows at a time: numbers
+    are shared by most pairs, so their sparse product would be nearly dense)."""
     import numpy as np
 
     has = np.array([bool(s) for s in sets])
-    out = np.outer(has, has).astype(np.float32)
-    shared = _incidence(sets)
-    shared = (shared @ shared.T).tocoo()
-    out[shared.row, shared.col] = 0.0
+    incidence = _incidence(sets)
+    t = incidence.T.tocsr()
+    out = np.empty((len(sets), len(sets)), dtype=np.float32)
+    for r in range(0, len(sets), rows):
+        shared = (incidence[r : r + rows] @ t).toarray()
+        out[r : r + rows] = (shared == 0) & has[r : r + rows, None] & has[None, :]
     return out
 
 
@@ -216,22 +234,22 @@ def _lead_name_conflict(profiles: list[Profile], named: list[Counter[str]]) -> A
     when tied) are missing from the other, the smaller of the two ways: 1 when neither
     mentions the other's."""
     import numpy as np
-    from scipy import sparse
 
     leads: list[frozenset[str]] = []
     for p in profiles:
         top = max(p.names.values(), default=0)
         leads.append(frozenset(n for n, c in p.names.items() if c == top >= 2))
-    present = [frozenset(c) for c in named]
-    both = _incidence([*leads, *present])
+    both = _incidence([*leads, *(frozenset(c) for c in named)])
     n = len(profiles)
-    lead_m, present_m = both[:n], both[n:]
-    sizes = np.asarray(lead_m.sum(axis=1)).ravel()
+    sizes = np.array([len(lead) for lead in leads], dtype=np.float32)
     has = sizes > 0
     sizes[~has] = 1.0
-    found = (sparse.diags(1.0 / sizes) @ lead_m @ present_m.T).toarray()
-    missing = np.where(has[:, None], 1.0 - found, 0.0).astype(np.float32)
-    return np.minimum(missing, missing.T)
+    missing = (both[:n] @ both[n:].T).toarray()  # how many of i's lead names j mentions
+    missing /= sizes[:, None]
+    np.subtract(1.0, missing, out=missing)
+    missing[~has] = 0.0
+    np.minimum(missing, missing.T, out=missing)
+    return missing
 
 
 def tfidf(tfs: list[Counter[str]], idf: bool = True) -> Any:
@@ -324,7 +342,7 @@ def _assign_batch(
     import numpy as np
 
     items = [*new, *known]
-    sim = same_event([profile(it.title, it.text) for it in items]).astype(np.float64)
+    sim = same_event([profile(it.title, it.text) for it in items])
     k = len(new)
     groups = _groups(sim[:k, :k], threshold)
     n_groups = len(groups)

@@ -300,13 +300,14 @@ def fit_clustering(path: Path, split: str = "tune", l2: float = 1.0) -> dict[str
     from .cluster import FEATURES, MIN_COSINE, evidence, profile
 
     _, selected, _ = _clustering_docs(path, split)
-    cos, feats = evidence(
-        [profile(str(d.get("title") or ""), str(d.get("text") or "")) for d in selected]
-    )
     labels = np.array([str(d["cluster_id"]) for d in selected])
-    pick = np.triu(cos >= MIN_COSINE, 1)
-    x = np.stack([f[pick] for f in feats] + [np.ones(int(pick.sum()), np.float32)], axis=1)
-    x = x.astype(np.float64)
+    columns = []
+    profiles = [profile(str(d.get("title") or ""), str(d.get("text") or "")) for d in selected]
+    for i, f in enumerate(evidence(profiles)):
+        if i == 0:  # the cosine
+            pick = np.triu(f >= MIN_COSINE, 1)
+        columns.append(f[pick].astype(np.float64))
+    x = np.stack([*columns, np.ones(len(columns[0]))], axis=1)
     y = (labels[:, None] == labels[None, :])[pick].astype(np.float64)
     ridge = np.r_[np.full(len(FEATURES), l2), 0.0]  # the bias is not shrunk
 
