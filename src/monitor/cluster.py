@@ -314,19 +314,24 @@ def assign_stories(
     ordered = sorted(new, key=_order)
     known = sorted((it for it in existing if it.story_id is not None), key=_order)[-BATCH:]
     result: dict[int, str] = {}
+    profiles: dict[int, Profile] = {}  # a batch's articles are the next batch's known ones
     for start in range(0, len(ordered), BATCH):
         chunk = ordered[start : start + BATCH]
-        assigned = _assign_batch(known, chunk, threshold)
+        assigned = _assign_batch(known, chunk, threshold, profiles)
         result.update(assigned)
         known = [
             *known,
             *(ClusterItem(it.id, it.title, it.text, it.time, assigned[it.id]) for it in chunk),
         ][-BATCH:]
+        profiles = {it.id: profiles[it.id] for it in known}
     return result
 
 
 def _assign_batch(
-    known: list[ClusterItem], new: list[ClusterItem], threshold: float
+    known: list[ClusterItem],
+    new: list[ClusterItem],
+    threshold: float,
+    profiles: dict[int, Profile] | None = None,
 ) -> dict[int, str]:
     """Cluster `new` among themselves, then take the groups in order: each joins the story
     (known, or founded by an earlier group) with the highest average probability of one
@@ -342,7 +347,11 @@ def _assign_batch(
     import numpy as np
 
     items = [*new, *known]
-    sim = same_event([profile(it.title, it.text) for it in items])
+    cache = {} if profiles is None else profiles
+    for it in items:
+        if it.id not in cache:
+            cache[it.id] = profile(it.title, it.text)
+    sim = same_event([cache[it.id] for it in items])
     k = len(new)
     groups = _groups(sim[:k, :k], threshold)
     n_groups = len(groups)
