@@ -5,7 +5,7 @@
                      most-mentioned name absent from the other; disjoint years, months,
                      weekdays or numbers) ──► probability of one event (a logistic model)
                  ──► average-link clustering among themselves (order does not matter)
-                 ──► each group joins the existing story it is most likely to be on average
+                 ──► each group joins the existing story it most likely belongs to on average
                      (stories active within WINDOW of it), or founds a new story
 
 The decision is pure: the caller stores the result. The model's weights were fitted on half
@@ -335,11 +335,10 @@ def _assign_batch(
 ) -> dict[int, str]:
     """Cluster `new` among themselves, then take the groups in order: each joins the story
     (known, or founded by an earlier group) with the highest average probability of one
-    event with it, if
-    that reaches `threshold`, the story is not over MAX_STORY_SIZE and was active within
-    WINDOW of the group; otherwise it founds a story.
+    event with it, if that reaches `threshold`, the story is not over MAX_STORY_SIZE and was
+    active within WINDOW of the group; otherwise it founds a story.
 
-    The group-to-story similarity sums come from two matrix products and are updated as
+    The group-to-story probability sums come from two matrix products and are updated as
     groups join or found stories, so the cost is not a Python loop over every pair.
     """
     if not new:
