@@ -162,16 +162,21 @@ def evidence(profiles: list[Profile]) -> Iterator[Any]:
         yield _conflict([getattr(p, values) for p in profiles])
 
 
-def _cosines(m: Any, rows: int = 256) -> Any:
-    """m @ m.T of L2-normalised sparse rows as a dense float32 matrix, a block of rows at a
-    time (the sparse product of 2,000 articles at once would take ~100 MB)."""
+def _products(m: Any, rows: int = 256) -> Iterator[tuple[int, Any]]:
+    """(first row, dense rows of m @ m.T) for a block of rows at a time: the sparse product
+    of 2,000 articles at once would take ~100 MB (numbers are shared by most pairs)."""
+    t = m.T.tocsr()
+    for r in range(0, m.shape[0], rows):
+        yield r, (m[r : r + rows] @ t).toarray()
+
+
+def _cosines(m: Any) -> Any:
+    """m @ m.T of L2-normalised sparse rows as a dense float32 matrix."""
     import numpy as np
 
-    n = m.shape[0]
-    out = np.empty((n, n), dtype=np.float32)
-    t = m.T.tocsr()
-    for r in range(0, n, rows):
-        out[r : r + rows] = (m[r : r + rows] @ t).toarray()
+    out = np.empty((m.shape[0], m.shape[0]), dtype=np.float32)
+    for r, block in _products(m):
+        out[r : r + len(block)] = block
     return out
 
 
@@ -214,18 +219,14 @@ def _incidence(sets: list[Any]) -> Any:
     )
 
 
-def _conflict(sets: list[frozenset[str]], rows: int = 256) -> Any:
-    """1 where both items hold values and share none (a block of rows at a time: numbers
-    are shared by most pairs, so their sparse product would be nearly dense)."""
+def _conflict(sets: list[frozenset[str]]) -> Any:
+    """1 where both items hold values and share none."""
     import numpy as np
 
     has = np.array([bool(s) for s in sets])
-    incidence = _incidence(sets)
-    t = incidence.T.tocsr()
     out = np.empty((len(sets), len(sets)), dtype=np.float32)
-    for r in range(0, len(sets), rows):
-        shared = (incidence[r : r + rows] @ t).toarray()
-        out[r : r + rows] = (shared == 0) & has[r : r + rows, None] & has[None, :]
+    for r, shared in _products(_incidence(sets)):
+        out[r : r + len(shared)] = (shared == 0) & has[r : r + len(shared), None] & has[None, :]
     return out
 
 
@@ -331,7 +332,7 @@ def _assign_batch(
     known: list[ClusterItem],
     new: list[ClusterItem],
     threshold: float,
-    profiles: dict[int, Profile] | None = None,
+    profiles: dict[int, Profile],
 ) -> dict[int, str]:
     """Cluster `new` among themselves, then take the groups in order: each joins the story
     (known, or founded by an earlier group) with the highest average probability of one
@@ -346,11 +347,10 @@ def _assign_batch(
     import numpy as np
 
     items = [*new, *known]
-    cache = {} if profiles is None else profiles
-    for it in items:
-        if it.id not in cache:
-            cache[it.id] = profile(it.title, it.text)
-    sim = same_event([cache[it.id] for it in items])
+    for it in items:  # `profiles` keeps them for the next batch
+        if it.id not in profiles:
+            profiles[it.id] = profile(it.title, it.text)
+    sim = same_event([profiles[it.id] for it in items])
     k = len(new)
     groups = _groups(sim[:k, :k], threshold)
     n_groups = len(groups)
