@@ -147,3 +147,25 @@ def test_relative_links_resolve_and_markup_becomes_plain_text() -> None:
     assert (r.link, r.title, r.summary) == ("https://e.org/news/1", "A bold", "Hi x")
     a = parse_feed(atom, url="https://a.org/feed", now=NOW).entries[0]
     assert (a.link, a.summary) == ("https://a.org/blog/post/2", "Bold text")
+
+
+def test_photo_captions_are_not_taken_for_the_item_text() -> None:
+    """Media RSS `<media:description>` is a photo's caption: feedparser would file it as the
+    item's content (NYT: after <description>) or summary (NDTV: before it)."""
+    nyt = parse("nyt_world_2026-02-18.rss.xml", "replay/feeds")
+    war = next(e for e in nyt.entries if "war-putin" in e.link)  # type: ignore[attr-defined]
+    assert war.summary.startswith("Russian attacks and Ukrainian civilian deaths rose")
+    assert war.content == ""  # was the caption "An apartment building that a Russian missile…"
+    ndtv = parse("ndtv_search_2026-02-18.rss.xml", "replay/feeds")
+    fine = ndtv.entries[0]  # type: ignore[attr-defined]
+    assert fine.summary.startswith("Rights advocates and multiple Democrats")
+    assert 'dogs and Muslims is not a difficult one," Fine said on X' not in fine.summary
+    # Without any other description, the media one is the summary of last resort.
+    only = (
+        b'<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>t</title>'
+        b"<item><title>Clip</title><link>https://example.org/v</link><media:group>"
+        b"<media:description>What the video shows.</media:description></media:group></item>"
+        b"</channel></rss>"
+    )
+    clip = parse_feed(only, url="https://example.org/feed", now=NOW).entries[0]
+    assert clip.summary == "What the video shows." and clip.content == ""

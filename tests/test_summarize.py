@@ -63,6 +63,9 @@ def test_sentence_rules_keep_titles_initials_and_acronyms_inside() -> None:
             "A headline without a stop",
             "Next line.",
         ],
+        "Talks ended on Tuesday, with U.S. President Donald Trump pressing Kyiv to act.": [
+            "Talks ended on Tuesday, with U.S. President Donald Trump pressing Kyiv to act."
+        ],
         "Scores were 3.5 and 2.1 in No. 10 Downing St. on Monday.": [
             "Scores were 3.5 and 2.1 in No. 10 Downing St. on Monday."
         ],

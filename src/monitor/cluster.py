@@ -40,7 +40,7 @@ BATCH = 1000  # new articles clustered together; more are taken in time-ordered 
 # event. Cosines add; a conflict (1 when each article's salient values are missing from the
 # other, 0 when either has none) subtracts.
 FEATURES = ("cosine", "name_cosine", "lead_name", "years", "months", "weekdays", "numbers")
-WEIGHTS = (7.36, 5.13, -1.31, -1.11, -0.76, -0.55, -1.18)
+WEIGHTS = (7.36, 5.13, -1.30, -1.12, -0.76, -0.55, -1.17)
 BIAS = -3.04
 THRESHOLD = 0.5  # average probability at which two groups are one event
 MIN_COSINE = 0.05  # pairs sharing less are never one event (the model was fitted above it)
@@ -113,7 +113,7 @@ def profile(title: str, text: str) -> Profile:
     for name, c in names.items():
         counts["=" + name] += NAME_WEIGHT * c  # type: ignore[assignment]  # float weight
     numbers = frozenset(_NUMBER.findall(lead))
-    years = frozenset(n for n in numbers if len(n) == 4 and "1950" <= n <= "2049")
+    years = frozenset(n for n in numbers if n.isdigit() and len(n) == 4 and "1950" <= n <= "2049")
     return Profile(
         terms=counts,
         names=names,

@@ -110,12 +110,42 @@ def neutralize_xml(data: bytes) -> bytes:
     return data
 
 
+_MEDIA_DESCRIPTION = "media_description"
+
+
+def _keep_media_descriptions_apart() -> None:
+    """Make feedparser keep Media RSS descriptions under their own key.
+
+    feedparser files `<media:description>` (a photo's caption) as the item's description:
+    as its summary when it comes first, else as its content. NYT and NDTV feeds carry a
+    caption with every item, so the caption would stand for the article's text and the
+    digest would quote it. Kept apart, it is only a summary of last resort (a YouTube item
+    has no other). Patched on the mixin both feedparser parsers share, once.
+    """
+    from feedparser.namespaces import mediarss
+
+    ns: Any = mediarss.Namespace
+    if getattr(ns, "_monitor_patched", False):
+        return
+
+    def start(self: Any, attrs_d: Any) -> None:
+        self.push(_MEDIA_DESCRIPTION, 1)
+
+    def end(self: Any) -> None:
+        self.pop(_MEDIA_DESCRIPTION)
+
+    ns._start_media_description = start
+    ns._end_media_description = end
+    ns._monitor_patched = True
+
+
 def parse_feed(
     data: bytes, *, url: str, content_type: str = "", now: datetime, max_items: int = 500
 ) -> ParsedFeed:
     """Parse feed bytes; raise FeedError when nothing usable is in them."""
     import feedparser
 
+    _keep_media_descriptions_apart()
     if not data.strip():
         raise FeedError("empty response body")
     headers = {"content-location": url}
@@ -148,7 +178,7 @@ def parse_feed(
     for raw in parsed.entries[:max_items]:
         link = _http_link(raw.get("link"))
         title = clean_line(html_to_text(raw.get("title", "")))[:1000]
-        summary = html_to_text(raw.get("summary", ""))[:20_000]
+        summary = html_to_text(raw.get("summary") or raw.get(_MEDIA_DESCRIPTION) or "")[:20_000]
         content = ""
         for c in raw.get("content", []) or []:
             text = html_to_text(c.get("value", ""))

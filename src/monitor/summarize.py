@@ -81,8 +81,8 @@ _ABBREVIATIONS = (
 _STARTERS = frozenset(
     "the a an he she it they we i you his her their its our this that these those there then "
     "but and so yet or if in on at as by for from to with after before when while since "
-    "some many most all both each one two three officials police president".split()
-)
+    "some many most all both each one two three officials police".split()
+)  # not "president": "with U.S. President Donald Trump" runs on far more often than it ends
 # End punctuation and closing quotes/brackets, then space and what may start a sentence.
 _END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+(?:["'“‘(\[]\s?)?\w)""")
 _LAST_TOKEN = re.compile(r"""[\w.'’-]*$""")
