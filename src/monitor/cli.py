@@ -535,6 +535,8 @@ _eval_command(
         "docs_per_second",
         "baseline_b3_f1",
         "baseline_threshold",
+        "b3_f1_interval",
+        "b3_f1_gain_interval",
     ],
 )
 _eval_command(

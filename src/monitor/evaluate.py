@@ -192,20 +192,65 @@ def _natural(key: str) -> tuple[int, str]:
     return (int(key), "") if key.isdigit() else (1 << 62, key)
 
 
-def b_cubed(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
+def _b_cubed_parts(pred: dict[str, str], gold: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """Each document's B-cubed precision and recall."""
     by_pred: dict[str, set[str]] = defaultdict(set)
     by_gold: dict[str, set[str]] = defaultdict(set)
     for d in pred:
         by_pred[pred[d]].add(d)
         by_gold[gold[d]].add(d)
-    p = r = 0.0
+    parts = {}
     for d in pred:
         both = len(by_pred[pred[d]] & by_gold[gold[d]])
-        p += both / len(by_pred[pred[d]])
-        r += both / len(by_gold[gold[d]])
-    n = len(pred) or 1
-    p, r = p / n, r / n
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+        parts[d] = (both / len(by_pred[pred[d]]), both / len(by_gold[gold[d]]))
+    return parts
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def b_cubed(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
+    parts = _b_cubed_parts(pred, gold).values()
+    n = len(parts) or 1
+    p = sum(x for x, _ in parts) / n
+    r = sum(y for _, y in parts) / n
+    return p, r, _f1(p, r)
+
+
+BOOTSTRAP_SAMPLES = 1000
+
+
+def _topic_intervals(
+    topic_of: dict[str, str],
+    pred: dict[str, str],
+    base: dict[str, str],
+    gold: dict[str, str],
+) -> tuple[list[float], list[float]]:
+    """95 % intervals of B-cubed F1 and of its gain over the baseline, from resampling the
+    topics with replacement (a fixed seed: the same data gives the same figures). Topics,
+    not documents, are the unit: a topic's documents stand or fall together."""
+    import numpy as np
+
+    topics = sorted(set(topic_of.values()), key=_natural)
+    index = {t: k for k, t in enumerate(topics)}
+    sums = np.zeros((len(topics), 5))  # precision, recall (model), precision, recall (base), n
+    for parts, col in ((_b_cubed_parts(pred, gold), 0), (_b_cubed_parts(base, gold), 2)):
+        for d, (p, r) in parts.items():
+            sums[index[topic_of[d]], col : col + 2] += (p, r)
+    for d in pred:
+        sums[index[topic_of[d]], 4] += 1
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, len(topics), size=(BOOTSTRAP_SAMPLES, len(topics)))
+    totals = sums[picks].sum(axis=1)  # samples × 5
+    f1 = np.array([_f1(t[0] / t[4], t[1] / t[4]) for t in totals])
+    base_f1 = np.array([_f1(t[2] / t[4], t[3] / t[4]) for t in totals])
+
+    def interval(values: Any) -> list[float]:
+        lo, hi = np.percentile(values, [2.5, 97.5])
+        return [round(float(lo), 4), round(float(hi), 4)]
+
+    return interval(f1), interval(f1 - base_f1)
 
 
 def pairwise(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
@@ -275,7 +320,10 @@ def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
         BASELINE_THRESHOLDS,
         key=lambda t: (b_cubed(_baseline_labels(tune_docs, t), tune_gold)[2], -t),
     )
-    base_f1 = b_cubed(_baseline_labels(selected, best_t), gold)[2]
+    base = _baseline_labels(selected, best_t)
+    base_f1 = b_cubed(base, gold)[2]
+    topic_of = {str(d["id"]): str(d.get("topic_id", d["id"])) for d in selected}
+    f1_interval, gain_interval = _topic_intervals(topic_of, pred, base, gold)
     return {
         "documents": len(selected),
         "clusters": len(set(pred.values())),
@@ -289,6 +337,8 @@ def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
         "docs_per_second": len(selected) / elapsed if elapsed else 0.0,
         "baseline_b3_f1": base_f1,
         "baseline_threshold": best_t,
+        "b3_f1_interval": f1_interval,
+        "b3_f1_gain_interval": gain_interval,
     }
 
 

@@ -1,0 +1,38 @@
+"""The scoring behind `monitor eval clustering`, on small hand-checked cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.evaluate import _topic_intervals, b_cubed, pairwise
+
+
+def test_b_cubed_and_pairwise_by_hand() -> None:
+    gold = {"a": "x", "b": "x", "c": "y", "d": "y"}
+    assert b_cubed(gold, gold) == (1.0, 1.0, 1.0)
+    merged = {d: "one" for d in gold}  # every document's cluster holds 2 of its 4 right
+    p, r, f = b_cubed(merged, gold)
+    assert (p, r) == (0.5, 1.0) and f == pytest.approx(2 / 3)
+    split = {d: d for d in gold}
+    assert b_cubed(split, gold)[:2] == (1.0, 0.5)
+    assert pairwise(merged, gold)[:2] == (pytest.approx(2 / 6), 1.0)
+
+
+def test_topic_intervals_are_seeded_and_paired() -> None:
+    gold, pred, topic_of = {}, {}, {}
+    for t in range(12):
+        for k in range(6):
+            d = f"{t}-{k}"
+            topic_of[d], gold[d] = str(t), f"{t}-{k % 2}"
+            # a third of the topics merged into one story, the rest right
+            pred[d] = f"{t}" if t % 3 == 0 else gold[d]
+    f1 = b_cubed(pred, gold)[2]
+    first = _topic_intervals(topic_of, pred, gold, gold)
+    assert first == _topic_intervals(topic_of, pred, gold, gold)  # same data, same figures
+    (lo, hi), (gain_lo, gain_hi) = first
+    assert lo < f1 < hi < 1.0
+    # against a perfect baseline the gain is negative in every resample, the loss bounded by
+    # what the merged topics cost
+    assert -1.0 < gain_lo <= gain_hi < 0.0
+    # a model compared with itself gains exactly nothing
+    assert _topic_intervals(topic_of, pred, pred, gold)[1] == [0.0, 0.0]
