@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -124,6 +125,14 @@ def test_quote_speakers_are_named_and_verbatim() -> None:
     peskov = 'Dmitry Peskov said "no breakthrough should be expected" from the Geneva meeting.'
     anonymous = "“This is not over,” he said, declining to give details of the talks."
     cases = [
+        ("“We are close to a deal,” Umerov said on Tuesday in Geneva.", "Umerov"),
+        (
+            "“No,” Kremlin spokesman Dmitry Peskov told reporters.",
+            "Kremlin spokesman Dmitry Peskov",
+        ),
+        ('"It was tense," a Ukrainian official said after the meeting.', ""),
+        ("“It is hard,” European leaders said in a joint statement.", ""),
+        ("“Land is the issue.” Trump has said he wants a deal.", ""),
         (zelensky, "Ukrainian President Volodymyr Zelensky"),
         (umerov, "Rustem Umerov"),
         (peskov, "Dmitry Peskov"),
@@ -133,3 +142,61 @@ def test_quote_speakers_are_named_and_verbatim() -> None:
         got = speaker_of(sentence)
         assert got == speaker, (sentence, got)
         assert got in sentence
+
+
+def test_quotes_section_takes_whole_attributed_quotations() -> None:
+    from monitor.digest import _quotes
+    from monitor.models import StoredArticle
+
+    when = datetime(2026, 2, 17, 12, tzinfo=UTC)
+    texts = {
+        "https://a.example/1": (
+            "Talks resumed in Geneva on Tuesday between the two delegations.\n"
+            "“We are close to a deal on the exchange of prisoners,” Umerov said on Tuesday.\n"
+            "Later he added more."
+        ),
+        "https://b.example/2": (
+            "Officials from both sides met again in the Swiss city for a second day.\n"
+            # the end of a quotation begun in an earlier sentence: shown, it would lack its start
+            "Nothing is agreed until everything is agreed,” said Dmitry Peskov, the spokesman.\n"
+            '"The talks were substantive and constructive," said Rustem Umerov, the secretary.'
+        ),
+    }
+    stored = {
+        i: StoredArticle(
+            i,
+            url,
+            url,
+            "Geneva talks",
+            f"Outlet {i}",
+            1,
+            when,
+            date(2026, 2, 18),
+            text,
+            "page",
+            "",
+            "",
+            None,
+            "s1",
+        )
+        for i, (url, text) in enumerate(texts.items())
+    }
+    story = Story(
+        id="s1",
+        title="Geneva talks",
+        status="new",
+        since=date(2026, 2, 18),
+        articles=tuple(
+            DigestArticle(a.url, a.source, a.title, when, "page", ()) for a in stored.values()
+        ),
+        points=(),
+        sources=("Outlet 0", "Outlet 1"),
+        also=(),
+    )
+    (quote,) = _quotes((story,), stored)
+    assert quote.speaker == "Umerov" and quote.source == "Outlet 0"
+    assert quote.url == "https://a.example/1" and quote.text.startswith("“We are close")
+    # a sentence already shown as a point is not repeated: the next article's whole quotation
+    shown = Point(lead="", text=quote.text, url=quote.url, source=quote.source)
+    (other,) = _quotes((replace(story, points=(shown,)),), stored)
+    assert other.speaker == "Rustem Umerov" and other.source == "Outlet 1"

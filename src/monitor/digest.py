@@ -441,6 +441,12 @@ _SPEAKER_AFTER = re.compile(
     r"[”\"],?\s+(?:said|says|told \w+|added|wrote|warned|stated)\s+"
     r"((?:[a-z][\w’'-]*\s+){0,2}(?:[A-Z][\w.’'-]*\s*){1,5})"
 )
+# “…,” Umerov said / “…,” Kremlin spokesman Dmitry Peskov told reporters: the commonest form.
+# The words before the verb must start and end with a capital (not “…,” he said).
+_SPEAKER_INVERTED = re.compile(
+    r"[”\"]\s+([A-Z][\w.’'-]*\s+(?:[\w.’'-]+\s+){0,4}?)"
+    r"(?:said|says|told|added|wrote|warned|stated)\b"
+)
 _SPEAKER_BEFORE = re.compile(
     r"((?:[A-Z][\w.’'-]*\s+){1,5})(?:said|says|told \w+|added|wrote|warned|stated)[,:]?\s+[“\"]"
 )
@@ -449,12 +455,16 @@ _NOT_SPEAKERS = {"He", "She", "They", "It", "We", "I", "The", "This", "That", "B
 
 def speaker_of(sentence: str) -> str:
     """The named speaker of a quoted sentence, verbatim, or "" when it names none."""
-    for pattern in (_SPEAKER_AFTER, _SPEAKER_BEFORE):
+    for pattern in (_SPEAKER_AFTER, _SPEAKER_INVERTED, _SPEAKER_BEFORE):
         m = pattern.search(sentence)
         if m:
             name = m.group(1).strip().rstrip(".,")
-            first = name.split()[0] if name else ""
-            if name and first not in _NOT_SPEAKERS and any(c.isupper() for c in name):
+            parts = name.split()
+            if not parts or parts[0] in _NOT_SPEAKERS:
+                continue
+            if pattern is _SPEAKER_INVERTED and not parts[-1][:1].isupper():
+                continue  # “…,” European leaders said: not a named speaker
+            if any(c.isupper() for c in name):
                 return name
     return ""
 
@@ -474,7 +484,9 @@ def _quotes(stories: tuple[Story, ...], by_id: dict[int, StoredArticle]) -> tupl
                     (sent, who)
                     for sent in summarize.split_sentences(summarize.opening(src.text))[:20]
                     if sent not in used
-                    and ("“" in sent or '"' in sent)
+                    # the quotation opens and closes within it: a sentence from the
+                    # middle of a long quotation would be shown without its start
+                    and (("“" in sent and "”" in sent) or sent.count('"') >= 2)
                     and 10 <= len(sent.split()) <= 60
                     and (who := speaker_of(sent))
                 ),
