@@ -169,3 +169,18 @@ def test_photo_captions_are_not_taken_for_the_item_text() -> None:
     )
     clip = parse_feed(only, url="https://example.org/feed", now=NOW).entries[0]
     assert clip.summary == "What the video shows." and clip.content == ""
+
+
+def test_unrendered_shortcode_lines_are_dropped() -> None:
+    # as in TIME's feed, where every item's content carries this line
+    body = (
+        "<p>Finance ministers met on Monday.</p><p>[time-brightcove not-tgx=”true”]</p>"
+        '<p>[video id=oL9X8h53 autostart="viewable"]</p><p>They agreed [in part] to talk.</p>'
+    )
+    feed = (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        "<title>t</title><item><title>Ministers meet</title><link>https://example.org/a</link>"
+        f"<content:encoded><![CDATA[{body}]]></content:encoded></item></channel></rss>"
+    ).encode()
+    entry = parse_feed(feed, url="https://example.org/feed", now=NOW).entries[0]
+    assert entry.content == "Finance ministers met on Monday.\n\nThey agreed [in part] to talk."

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import FeedError
-from .text import clean_line, html_to_text, sha256
+from .text import clean_block, clean_line, html_to_text, sha256
 
 # Entity declarations are never needed by a news feed and are the vector of billion-laughs
 # and quadratic blow-up attacks: drop the whole DOCTYPE before feedparser sees the bytes.
@@ -23,6 +23,9 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(\[.*?\])?\s*>", re.DOTALL | re.IGNOREC
 _ENTITY_DECL = re.compile(rb"<!ENTITY[^>]*>", re.IGNORECASE)
 _ENTITY_NAME = re.compile(rb"<!ENTITY\s+(?:%\s*)?([A-Za-z_][\w.-]*)", re.IGNORECASE)
 _FUTURE_SLACK = timedelta(minutes=10)
+# A line that is only a CMS shortcode left unrendered in the feed's HTML, as TIME's
+# "[time-brightcove not-tgx=”true”]" in every item, or "[video id=… autostart=…]".
+_SHORTCODE_LINE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]\n]*)?\]$", re.MULTILINE)
 # feedparser flags these but the entries are fine (wrong or missing declared encoding).
 _SURVIVABLE = ("CharacterEncodingOverride", "NonXMLContentType", "CharacterEncodingUnknown")
 
@@ -110,6 +113,13 @@ def neutralize_xml(data: bytes) -> bytes:
     return data
 
 
+def _text(markup: str) -> str:
+    text = html_to_text(markup)
+    if "[" in text:
+        text = clean_block(_SHORTCODE_LINE.sub("", text))
+    return text
+
+
 _MEDIA_DESCRIPTION = "media_description"
 
 
@@ -178,10 +188,10 @@ def parse_feed(
     for raw in parsed.entries[:max_items]:
         link = _http_link(raw.get("link"))
         title = clean_line(html_to_text(raw.get("title", "")))[:1000]
-        summary = html_to_text(raw.get("summary") or raw.get(_MEDIA_DESCRIPTION) or "")[:20_000]
+        summary = _text(raw.get("summary") or raw.get(_MEDIA_DESCRIPTION) or "")[:20_000]
         content = ""
         for c in raw.get("content", []) or []:
-            text = html_to_text(c.get("value", ""))
+            text = _text(c.get("value", ""))
             if len(text) > len(content):
                 content = text
         key = clean_line(str(raw.get("id") or "")) or link
