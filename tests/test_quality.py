@@ -41,10 +41,13 @@ def test_clustering_quality() -> None:
     data = str(DATA / "ecbplus.jsonl")
     r = run_eval("clustering", data, "--split", "tune")
     assert set(r) >= {"b3_f1", "b3_precision", "b3_recall", "pair_f1", "docs_per_second"}
-    assert r["b3_f1"] >= 0.905  # measured 0.9129; the model's weights were fitted here
+    assert r["b3_f1"] >= 0.905  # measured 0.9135; the model's weights were fitted here
+    # each topic clustered alone, as the monitor's batches are: measured 0.9133
+    assert r["topic_alone_b3_f1"] >= 0.905
     held_out = run_eval("clustering", data, "--split", "test")
-    assert held_out["b3_f1"] >= 0.89  # measured 0.8995 on the topics not used for fitting
-    assert held_out["pair_f1"] >= 0.85  # measured 0.8631
+    assert held_out["b3_f1"] >= 0.89  # measured 0.8984 on the topics not used for fitting
+    assert held_out["topic_alone_b3_f1"] >= 0.88  # measured 0.8911
+    assert held_out["pair_f1"] >= 0.85  # measured 0.8616
     assert held_out["b3_f1"] > held_out["baseline_b3_f1"] + 0.03  # plain TF-IDF: 0.8435
 
 

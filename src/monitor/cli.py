@@ -537,6 +537,9 @@ _eval_command(
         "baseline_threshold",
         "b3_f1_interval",
         "b3_f1_gain_interval",
+        "topic_alone_b3_f1",
+        "topic_alone_b3_precision",
+        "topic_alone_b3_recall",
     ],
 )
 _eval_command(
