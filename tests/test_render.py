@@ -10,7 +10,7 @@ from pathlib import Path
 
 from monitor.config import DigestConfig
 from monitor.digest import Copy, Digest, DigestArticle, Point, SourceHealth, Story, Totals
-from monitor.render import md, safe_url, to_html, to_json, to_markdown, write_digest
+from monitor.render import md, safe_url, to_html, to_json, to_markdown, to_text, write_digest
 
 from .conftest import TEMPLATE_TAGS
 
@@ -200,3 +200,39 @@ def test_quotes_section_takes_whole_attributed_quotations() -> None:
     shown = Point(lead="", text=quote.text, url=quote.url, source=quote.source)
     (other,) = _quotes((replace(story, points=(shown,)),), stored)
     assert other.speaker == "Rustem Umerov" and other.source == "Outlet 1"
+
+
+def test_also_covered_numbers_a_second_article_of_one_outlet() -> None:
+    when = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
+    quoted, first, second = (
+        DigestArticle(f"https://{host}/{n}", src, title, when, "page", ())
+        for host, n, src, title in (
+            ("cbs.example", 1, "CBS News", "Talks begin"),
+            ("nyt.example", 1, "New York Times", "Envoys meet in Geneva"),
+            ("nyt.example", 2, "New York Times", "What Trump wants from Kyiv"),
+        )
+    )
+    story = replace(
+        _digest().stories[0],
+        articles=(quoted, first, second),
+        points=(Point("Talks", "Talks began on Tuesday.", quoted.url, "CBS News"),),
+        sources=("CBS News", "New York Times"),
+        also=("New York Times",),
+    )
+    digest = replace(_digest(), stories=(story,))
+    md_text = to_markdown(digest)
+    assert (
+        "Also covered by: [New York Times](https://nyt.example/1) · "
+        "[New York Times (2)](https://nyt.example/2)"
+    ) in md_text
+    html = to_html(digest)
+    assert (
+        'title="What Trump wants from Kyiv" rel="noopener noreferrer nofollow">'
+        "New York Times (2)</a>" in html
+    )
+    text = to_text(digest)
+    assert "New York Times (2): https://nyt.example/2" in text
+    # the headline shown on hover is feed text: escaped inside its attribute
+    evil = replace(second, title='x" onmouseover="alert(1)')
+    html = to_html(replace(digest, stories=(replace(story, articles=(quoted, first, evil)),)))
+    assert 'title="x&#34; onmouseover=&#34;alert(1)"' in html

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -20,7 +21,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .config import DigestConfig
-from .digest import Digest, Story
+from .digest import Digest, DigestArticle, Story
 from .models import DigestRecord
 
 # Delivered in a <meta> element, where frame-ancestors is ignored (and logged as an error);
@@ -124,6 +125,19 @@ def story_meta(story: Story, digest: Digest) -> str:
     return " · ".join(parts)
 
 
+def also_covered(story: Story) -> list[tuple[str, DigestArticle]]:
+    """The articles no point quotes, each with its link label: the outlet's name, numbered
+    from its second article on ("New York Times (World) (2)") so two links never look alike."""
+    seen: Counter[str] = Counter()
+    out = []
+    for a in story.articles:
+        if a.source in story.also:
+            seen[a.source] += 1
+            k = seen[a.source]
+            out.append((a.source if k == 1 else f"{a.source} ({k})", a))
+    return out
+
+
 def empty_story(story: Story) -> str:
     """Why a story's section has no points."""
     if story.status == "no-new-facts":
@@ -188,7 +202,7 @@ def to_markdown(digest: Digest) -> str:
         if s.also:
             out += [
                 "Also covered by: "
-                + " · ".join(md_link(a.source, a.url) for a in s.articles if a.source in s.also),
+                + " · ".join(md_link(label, a.url) for label, a in also_covered(s)),
                 "",
             ]
         copies = [c for a in s.articles for c in a.duplicates]
@@ -301,6 +315,7 @@ def _env() -> Any:
     env.globals.update(
         story_meta=story_meta,
         empty_story=empty_story,
+        also_covered=also_covered,
         facts=facts,
         intro=intro,
         title_of=title_of,
@@ -345,7 +360,8 @@ def to_text(digest: Digest) -> str:
         if not s.points:
             out.append(f"   * {empty_story(s)}")
         if s.also:
-            out.append("   Also covered by: " + ", ".join(_plain(a) for a in s.also))
+            out.append("   Also covered by:")
+            out += [f"     {_plain(label)}: {safe_url(a.url)}" for label, a in also_covered(s)]
         out.append("")
     if digest.more_stories:
         out.append("MORE STORIES")
