@@ -153,3 +153,23 @@ def test_vectorised_lexrank_matches_sumys_own() -> None:
             plain._create_matrix(words_, threshold, tf, idf),
             atol=1e-12,
         )
+
+
+def test_a_feed_summary_without_a_full_stop_is_a_sentence_unless_cut() -> None:
+    # AP's lede as ABC News's feed carries it (17 Feb 2026 capture): no full stop
+    lede = (
+        "A Ukrainian delegation is heading to Geneva for another round of U.S.-brokered talks "
+        "with Russian officials, days before next week’s fourth anniversary of Russia’s "
+        "full-scale invasion of its neighbor"
+    )
+    assert [c.text for c in candidates([SourceText(1, lede, from_feed=True)])] == [lede]
+    # a page's last line without a stop is more often a credit or a caption
+    assert candidates([SourceText(1, lede)]) == []
+    # a feed that cuts summaries at a fixed length cuts words (NDTV, 250 characters)
+    cut = "Officials reported headaches, dizziness and memory problems, but the cause remai"
+    assert candidates([SourceText(1, cut, from_feed=True)]) == []
+    assert candidates([SourceText(1, lede[:120] + "…", from_feed=True)]) == []
+    # only the text's last sentence may lack the stop
+    two = "Talks resumed in Geneva on Tuesday without a full stop here\n" + lede
+    got = [c.text for c in candidates([SourceText(1, two, from_feed=True)])]
+    assert got == [lede]

@@ -281,6 +281,13 @@ def background() -> Background:
     return Background(int(raw["documents"]), {str(k): int(v) for k, v in raw["df"].items()})
 
 
+def known_word(word: str) -> bool:
+    """Whether a word occurs in the background news corpus (as a word or a name)."""
+    stem = _stem(word.lower())
+    df = background().df
+    return stem in df or "=" + stem in df
+
+
 def tfidf(tfs: list[Counter[str]], idf: bool = True, background: Background | None = None) -> Any:
     """Rows of L2-normalised TF-IDF vectors (log tf, smoothed idf unless `idf` is false) of
     term counts; `background` documents count as part of the collection."""

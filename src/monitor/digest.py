@@ -269,7 +269,7 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
         with timing.stage("summarize"):
             picks = (
                 summarize.summarize_story(
-                    [summarize.SourceText(a.id, a.text) for a in members],
+                    [summarize.SourceText(a.id, a.text, a.text_origin == "feed") for a in members],
                     cfg.points_per_story,
                     recent,
                     earlier.get(sid, ()),

@@ -43,6 +43,7 @@ _EDGE_WORDS = frozenset(
 class SourceText:
     article_id: int
     text: str
+    from_feed: bool = False  # the feed's own summary or content, not the page's text
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ _END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+(?:["'“‘(\[]\s?)?\w)""")
 _LAST_TOKEN = re.compile(r"""[\w.'’-]*$""")
 _ACRONYM = re.compile(r"(?:\w\.)+\w")  # U.S, p.m, D.C
 _FIRST_WORD = re.compile(r"\w+")
+_LAST_WORD = re.compile(r"[^\W\d_]{2,}$")  # letters only: "…in 2026" or "…T-72" are not taken
 
 
 def _ends_sentence(line: str, stop: int, end: int) -> bool:
@@ -136,13 +138,27 @@ def split_sentences(text: str) -> tuple[str, ...]:
     return tuple(out)  # cached: callers share it, so it must not change
 
 
-def _usable(s: str) -> bool:
+def _usable(s: str, last: bool = False) -> bool:
+    """A sentence a point can quote: a statement of MIN_WORDS to MAX_WORDS words, not
+    boilerplate, ending in a full stop (or a quotation's close), starting with a capital.
+
+    `last`: it ends a feed's text. Many feeds end a one-sentence summary without
+    a full stop (AP's via ABC News, The Economist, BBC): taken as a sentence when its last
+    word is a known word, for a feed that cuts its summaries at a fixed length cuts words
+    too ("…but the cause remai")."""
     n = len(s.split())
     if n < MIN_WORDS or n > MAX_WORDS or _BOILERPLATE.search(s):
         return False
-    if s.endswith("?") or s[-1] not in ".!\"”’'":
+    if s.endswith("?") or (s[-1] not in ".!\"”’'" and not (last and _ends_unstopped(s))):
         return False
     return s[0].isupper() or s[0] in "\"“‘'"
+
+
+def _ends_unstopped(s: str) -> bool:
+    from .cluster import known_word
+
+    tail = _LAST_WORD.search(s)
+    return tail is not None and known_word(tail.group(0))
 
 
 def opening(text: str, limit: int = OPENING_CHARS) -> str:
@@ -159,14 +175,19 @@ def candidates(sources: Sequence[SourceText]) -> list[Sentence]:
     # With many articles the round-robin takes only a few sentences from each: read less.
     quota = min(SENTENCES_PER_ARTICLE, -(-MAX_CANDIDATES // max(1, len(used))))
     limit = min(OPENING_CHARS, 600 + 400 * quota)
-    per_article = [
-        [
-            Sentence(src.article_id, s, i)
-            for i, s in enumerate(split_sentences(opening(src.text, limit)))
-            if _usable(s)
-        ][:SENTENCES_PER_ARTICLE]
-        for src in used
-    ]
+    per_article = []
+    for src in used:
+        head = opening(src.text, limit)
+        # a feed's text whose last sentence is its end (a page's last line may be a credit)
+        whole = src.from_feed and len(head.rstrip()) == len(src.text.rstrip())
+        sentences = split_sentences(head)
+        per_article.append(
+            [
+                Sentence(src.article_id, s, i)
+                for i, s in enumerate(sentences)
+                if _usable(s, last=whole and i == len(sentences) - 1)
+            ][:SENTENCES_PER_ARTICLE]
+        )
     out: list[Sentence] = []
     # round-robin so that one long article cannot crowd out the others
     depth = 0
