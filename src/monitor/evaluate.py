@@ -93,8 +93,7 @@ def benchmark_prf(rows: Sequence[tuple[float, float, float]]) -> tuple[float, fl
     rs = [r(*x) for x in rows if x[0] + x[2] > 0]
     prec = sum(ps) / len(ps) if ps else 0.0
     rec = sum(rs) / len(rs) if rs else 0.0
-    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return prec, rec, f1
+    return prec, rec, _f1(prec, rec)
 
 
 def eval_extraction(folder: Path, split: str = "all") -> dict[str, Any]:
@@ -268,7 +267,7 @@ def pairwise(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, 
     both = len(pp & gp)
     p = both / len(pp) if pp else 1.0
     r = both / len(gp) if gp else 1.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    return p, r, _f1(p, r)
 
 
 def _clustering_docs(
@@ -444,7 +443,7 @@ def eval_relevance(path: Path, settings: Settings, split: str = "all") -> dict[s
                 wrong.append(i)
         p = tp / (tp + fp) if tp + fp else 1.0
         r = tp / (tp + fn) if tp + fn else 1.0
-        return p, r, (2 * p * r / (p + r) if p + r else 0.0), wrong
+        return p, r, _f1(p, r), wrong
 
     p, rec, f1, wrong = score(settings.topic.query)
     # The baseline: what typing the topic's name gives (every word of it, as a prefix).
