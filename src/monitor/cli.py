@@ -141,6 +141,11 @@ def _print_report(report: PollReport) -> None:
             click.echo(f"  DEFERRED {o.feed}: {o.error}")
         elif o.status == "paused":
             click.echo(f"  PAUSED {o.feed}: {o.error} (`monitor feeds resume` to poll it again)")
+        if o.rejected:
+            click.echo(
+                f"  REJECTED {o.rejected} new entr{'y' if o.rejected == 1 else 'ies'} of "
+                f"{o.feed} (bad links; see `monitor status`)"
+            )
 
 
 @cli.command()
@@ -309,6 +314,8 @@ def status(ctx: Context, as_json: bool) -> None:
             "entries_seen": f.entries_seen,
             "next_poll_not_before": _dt(f.next_poll),
             "paused": f.paused,
+            "entries_rejected": f.entries_rejected,
+            "last_rejected": f.last_rejected,
         }
         for f in feeds
     ]
@@ -342,6 +349,11 @@ def status(ctx: Context, as_json: bool) -> None:
             click.echo(f"    PAUSED: {r['paused']} (`monitor feeds resume` to poll it again)")
         elif r["next_poll_not_before"]:
             click.echo(f"    next poll not before {r['next_poll_not_before']}")
+        if r["entries_rejected"]:
+            n = r["entries_rejected"]
+            click.echo(
+                f"    {n} entr{'y' if n == 1 else 'ies'} rejected, latest: {r['last_rejected']}"
+            )
     click.echo(" · ".join(f"{k}: {v}" for k, v in counts.items()))
     if pid:
         click.echo(

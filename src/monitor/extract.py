@@ -319,7 +319,10 @@ class ExtractorPool:
         """The page's text and fingerprint (hashing in the workers keeps the parent process,
         which fetches for them, free for that)."""
         if self.workers <= 0:
-            return extract_page(html, url, title)
+            try:
+                return extract_page(html, url, title)
+            except Exception as exc:  # as a worker reports it: one page never stops the run
+                raise ExtractionFailed(f"extraction failed: {type(exc).__name__}: {exc}") from exc
         try:
             return cast(PageText, self._run(("page", (html, url, title))))
         except ExtractionFailed as exc:
@@ -334,9 +337,14 @@ class ExtractorPool:
         from .feeds import parse_feed
 
         if self.workers <= 0:
-            return parse_feed(
-                data, url=url, content_type=content_type, now=now, max_items=max_items
-            )
+            try:
+                return parse_feed(
+                    data, url=url, content_type=content_type, now=now, max_items=max_items
+                )
+            except FeedError:
+                raise
+            except Exception as exc:  # as a worker reports it: one feed never stops the run
+                raise FeedError(f"feed parsing failed: {type(exc).__name__}: {exc}") from exc
         try:
             result = self._run(("feed", (data, url, content_type, now, max_items)))
         except ExtractionFailed as exc:

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from .errors import FeedError
+from .links import clean_link
 from .text import clean_block, clean_line, html_to_text, sha256
 
 # Entity declarations are never needed by a news feed and are the vector of billion-laughs
@@ -39,6 +39,7 @@ class FeedEntry:
     content: str  # plain text of the fullest body the feed carries ("" if none)
     published: datetime | None
     author: str = ""
+    rejected: str = ""  # why the entry cannot become an article (a bad link), else ""
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,12 @@ class ParsedFeed:
     warning: str = ""
 
 
-def _http_link(value: Any) -> str:
-    if not isinstance(value, str):
-        return ""
-    value = value.strip()
-    parts = urlsplit(value)
-    return value if parts.scheme in ("http", "https") and parts.hostname else ""
+def _http_link(value: Any) -> tuple[str, str]:
+    """The entry's link and why it is rejected: ("", "") when it has none."""
+    if not isinstance(value, str) or not value.strip():
+        return "", ""
+    link, problem = clean_link(value)
+    return ("", problem) if problem else (link, "")
 
 
 def _date(entry: Any, now: datetime) -> datetime | None:
@@ -186,7 +187,7 @@ def parse_feed(
     entries: list[FeedEntry] = []
     seen: set[str] = set()
     for raw in parsed.entries[:max_items]:
-        link = _http_link(raw.get("link"))
+        link, rejected = _http_link(raw.get("link"))
         title = clean_line(html_to_text(raw.get("title", "")))[:1000]
         summary = _text(raw.get("summary") or raw.get(_MEDIA_DESCRIPTION) or "")[:20_000]
         content = ""
@@ -209,6 +210,7 @@ def parse_feed(
                 content=content[:500_000],
                 published=_date(raw, now),
                 author=clean_line(str(raw.get("author", "")))[:200],
+                rejected=rejected,
             )
         )
     return ParsedFeed(

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .config import HttpConfig
 from .errors import BlockedAddressError, FetchError
+from .links import link_problem
 
 if TYPE_CHECKING:
     import httpx
@@ -94,7 +95,7 @@ def parse_retry_after(value: str | None, now: float, cap: float) -> float | None
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit() also accepts "²"
         return min(float(value), cap)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -103,6 +104,13 @@ def parse_retry_after(value: str | None, now: float, cap: float) -> float | None
     if when is None:
         return None
     return max(0.0, min(when.timestamp() - now, cap))
+
+
+def _validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified to send back, or None when it could not be sent as a header."""
+    if value and value.isascii() and value.isprintable() and len(value) <= 1000:
+        return value
+    return None
 
 
 def _inflate(chunks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
@@ -280,6 +288,9 @@ class HttpClient:
         seen: set[str] = set()
         current = url
         for _hop in range(self.config.max_redirects + 1):
+            problem = link_problem(current)
+            if problem:
+                raise FetchError(current[:500], problem)
             check_destination(current, self.config.allow_private_networks)
             seen.add(current)
             try:
@@ -324,11 +335,14 @@ class HttpClient:
                         status=200,
                         content=body,
                         content_type=resp.headers.get("content-type", ""),
-                        etag=resp.headers.get("etag"),
-                        last_modified=resp.headers.get("last-modified"),
+                        etag=_validator(resp.headers.get("etag")),
+                        last_modified=_validator(resp.headers.get("last-modified")),
                     )
             except httpx.TimeoutException as exc:
                 raise FetchError(current, f"timed out ({type(exc).__name__})") from exc
+            except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+                # A link or redirect that slipped past the checks (links.link_problem)
+                raise FetchError(current[:500], f"invalid URL: {exc}") from exc
             except httpx.HTTPError as exc:
                 if str(exc).startswith(_REFUSED):
                     raise BlockedAddressError(
@@ -339,9 +353,10 @@ class HttpClient:
 
     def _read_bounded(self, resp: httpx.Response, url: str, deadline: float) -> bytes:
         cap = self.config.max_bytes
-        declared = resp.headers.get("content-length")
+        declared = resp.headers.get("content-length", "")
         encoding = resp.headers.get("content-encoding", "")
-        if declared and declared.isdigit() and not encoding and int(declared) > cap:
+        # isascii: str.isdigit() also accepts "²", which int() refuses
+        if declared.isascii() and declared.isdigit() and not encoding and int(declared) > cap:
             raise FetchError(url, f"body too large: Content-Length {declared} > {cap} bytes")
         parts: list[bytes] = []
         total = 0

@@ -176,5 +176,12 @@ def _v4(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite3.Connection) -> None:
+    """Rejected entries: a link that cannot be fetched or cited is recorded with the reason,
+    and the entry is never pending again (it stopped every later poll before)."""
+    db.execute("ALTER TABLE entries ADD COLUMN rejected TEXT")
+    db.execute("CREATE INDEX entries_rejected ON entries(feed_id, id) WHERE rejected IS NOT NULL")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,6 +24,8 @@ class FeedState:
     format: str = ""
     next_poll: datetime | None = None  # set when the server asked us to wait (Retry-After)
     paused: str | None = None  # why the feed is no longer polled (410, too many failures)
+    entries_rejected: int = 0  # entries refused for a bad link, ever
+    last_rejected: str | None = None  # the latest one's reason
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class NewEntry:
     content: str
     published: datetime | None
     on_topic: bool
+    rejected: str = ""  # why it can never become an article (a bad link), else ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class PollOutcome:
     new_entries: int = 0
     on_topic: int = 0
     error: str = ""
+    rejected: int = 0  # new entries refused for a bad link
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from . import cluster, dedupe, extract, feeds, timing, topic
 from .config import Settings
 from .errors import FeedError, FetchError
 from .fetch import HttpClient
+from .links import link_problem
 from .models import (
     DigestRecord,
     FeedState,
@@ -209,6 +210,7 @@ def _record_feed(settings: Settings, store: Store, res: _FeedResult, now: dateti
             and topic.matches(
                 settings.topic.query, topic.entry_text(e.title, e.summary, e.content)
             ),
+            rejected=e.rejected,
         )
         for e in parsed.entries
         if e.key not in known
@@ -223,11 +225,22 @@ def _record_feed(settings: Settings, store: Store, res: _FeedResult, now: dateti
         format=parsed.format,
     )
     on_topic = sum(1 for e in fresh if e.on_topic)
+    rejected = [e for e in fresh if e.rejected]
     log.info(
         "feed %s: %d entries, %d new, %d on topic", st.name, len(parsed.entries), inserted, on_topic
     )
+    if rejected:
+        log.warning(
+            "feed %s: %d new entries rejected (%s)", st.name, len(rejected), rejected[-1].rejected
+        )
     return PollOutcome(
-        st.name, st.url, "ok", new_entries=inserted, on_topic=on_topic, error=parsed.warning
+        st.name,
+        st.url,
+        "ok",
+        new_entries=inserted,
+        on_topic=on_topic,
+        error=parsed.warning,
+        rejected=len(rejected),
     )
 
 
@@ -301,6 +314,13 @@ def _ingest_pending(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> _Built:
     pending = store.pending_entries()
+    # Links are checked when a feed is parsed; an entry stored by an earlier version, before
+    # they were, must not stop this and every later cycle.
+    bad = {e.id: why for e in pending if (why := link_problem(e.link))}
+    if bad:
+        store.reject_entries(bad)
+        log.warning("%d pending entries rejected (%s)", len(bad), next(iter(bad.values())))
+        pending = [e for e in pending if e.id not in bad]
     if not pending:
         return _Built(0, 0, 0, 0, frozenset())
     groups: dict[str, list[PendingEntry]] = {}

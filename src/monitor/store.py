@@ -168,6 +168,14 @@ class Store:
 
     def feeds(self, urls: Sequence[str] | None = None) -> list[FeedState]:
         rows = self._all("SELECT * FROM feeds ORDER BY id")
+        rejected = {
+            r[0]: (r[1], r[2])
+            for r in self._all(
+                "SELECT feed_id, count(*), (SELECT rejected FROM entries l WHERE "
+                "l.feed_id = e.feed_id AND l.rejected IS NOT NULL ORDER BY l.id DESC LIMIT 1) "
+                "FROM entries e WHERE rejected IS NOT NULL GROUP BY feed_id"
+            )
+        }
         states = [
             FeedState(
                 id=r["id"],
@@ -186,6 +194,8 @@ class Store:
                 format=r["format"],
                 next_poll=_opt_dt(r["next_poll"]),
                 paused=r["paused"],
+                entries_rejected=rejected.get(r["id"], (0, None))[0],
+                last_rejected=rejected.get(r["id"], (0, None))[1],
             )
             for r in rows
         ]
@@ -219,7 +229,8 @@ class Store:
             for e in entries:
                 cur = db.execute(
                     "INSERT OR IGNORE INTO entries (feed_id, key, link, title, summary, content, "
-                    "published, first_seen, on_topic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "published, first_seen, on_topic, rejected) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         feed_id,
                         e.key,
@@ -230,6 +241,7 @@ class Store:
                         iso(e.published) if e.published else None,
                         stamp,
                         int(e.on_topic),
+                        e.rejected[:1000] or None,
                     ),
                 )
                 inserted += cur.rowcount
@@ -282,7 +294,7 @@ class Store:
     def pending_entries(self) -> list[PendingEntry]:
         rows = self._all(
             "SELECT e.*, f.name AS source FROM entries e JOIN feeds f ON f.id = e.feed_id "
-            "WHERE e.on_topic = 1 AND e.article_id IS NULL ORDER BY e.id"
+            "WHERE e.on_topic = 1 AND e.article_id IS NULL AND e.rejected IS NULL ORDER BY e.id"
         )
         return [
             PendingEntry(
@@ -298,6 +310,16 @@ class Store:
             )
             for r in rows
         ]
+
+    def reject_entries(self, reasons: dict[int, str]) -> None:
+        """Record why these entries can never become articles; they stop being pending."""
+        if not reasons:
+            return
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE entries SET rejected = ? WHERE id = ?",
+                [(why[:1000], entry_id) for entry_id, why in reasons.items()],
+            )
 
     def article_ids_by_url(self, canonical_urls: Sequence[str]) -> dict[str, int]:
         rows = self._in_chunks(
@@ -644,6 +666,7 @@ class Store:
         q = {
             "feeds": "SELECT count(*) FROM feeds",
             "entries": "SELECT count(*) FROM entries",
+            "entries_rejected": "SELECT count(*) FROM entries WHERE rejected IS NOT NULL",
             "articles": "SELECT count(*) FROM articles WHERE duplicate_of IS NULL",
             "duplicates": "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL",
             "stories": "SELECT count(*) FROM stories",
