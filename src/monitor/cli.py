@@ -163,10 +163,16 @@ def poll(ctx: Context) -> None:
 def _parse_date(_c: Any, _p: Any, value: str | None) -> date | None:
     if value is None:
         return None
+    from .windows import day_problem
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+    problem = day_problem(day)
+    if problem:
+        raise click.BadParameter(problem)
+    return day
 
 
 @cli.command()
@@ -182,9 +188,21 @@ def _parse_date(_c: Any, _p: Any, value: str | None) -> date | None:
 def digest(ctx: Context, day: date | None, send: bool) -> None:
     """Build the digest for a date from what is stored."""
     from .pipeline import build_digest
+    from .windows import window_bounds
 
     try:
         settings = ctx.settings()
+        if day is not None:
+            start = window_bounds(day, settings.digest.at, settings.digest.tz)[0]
+            if start > ctx.clock():
+                # Built early, it would count as published and push that day's articles on
+                # to the next window.
+                raise click.BadParameter(
+                    f"the window of {day.isoformat()} has not begun yet (it opens "
+                    f"{start.astimezone(settings.digest.tz):%Y-%m-%d %H:%M} "
+                    f"{settings.digest.timezone})",
+                    param_hint="'--date'",
+                )
         with ctx.store(settings) as store:
             path = build_digest(settings, store, day, ctx.clock)
             click.echo(f"Wrote {path}")

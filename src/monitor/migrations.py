@@ -181,6 +181,13 @@ def _v5(db: sqlite3.Connection) -> None:
     and the entry is never pending again (it stopped every later poll before)."""
     db.execute("ALTER TABLE entries ADD COLUMN rejected TEXT")
     db.execute("CREATE INDEX entries_rejected ON entries(feed_id, id) WHERE rejected IS NOT NULL")
+    # A digest built for a mistyped date (`--date 0999-01-01`) was stored with times that do
+    # not read back, and every digest command failed on it: such digests can hold no
+    # article (none is dated before 1990), so they are removed.
+    bad = "SELECT date FROM digests WHERE date < '1990-01-01' OR length(window_start) != 20"
+    for table, column in (("deliveries", "digest_date"), ("digest_points", "digest_date")):
+        db.execute(f"DELETE FROM {table} WHERE {column} IN ({bad})")
+    db.execute(f"DELETE FROM digests WHERE date IN ({bad})")
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]

@@ -63,7 +63,8 @@ def fts_query(text: str) -> str:
 
 
 def iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: strftime("%Y") does not pad years below 1000 on glibc
+    return when.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def parse_iso(text: str) -> datetime:

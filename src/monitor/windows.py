@@ -35,6 +35,17 @@ def window_for(instant: datetime, at: time, tz: ZoneInfo) -> date:
     return day
 
 
+FIRST_DAY = date(1990, 1, 1)  # no feed date before it is believed (feeds.py)
+LAST_DAY = date(9998, 12, 31)  # leaves room for the next window
+
+
+def day_problem(day: date) -> str:
+    """Why `day` cannot be a digest's date ("" when it can)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        return f"{day.isoformat()} is out of range: use a date from {FIRST_DAY} to {LAST_DAY}"
+    return ""
+
+
 def latest_ended(now: datetime, at: time, tz: ZoneInfo) -> date:
     """The most recent window that has ended: today's if it is past `at`, else yesterday's."""
     return window_for(now, at, tz) - timedelta(days=1)
