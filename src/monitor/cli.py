@@ -55,6 +55,23 @@ class Context:
         finally:
             store.close()
 
+    @contextmanager
+    def writing(self, settings: Settings, command: str) -> Iterator[Store]:
+        """The store, for a command that writes it: one such command at a time (it waits
+        for another command to finish, and is refused while the service runs)."""
+        from .schedule import WAIT_FOR_COMMAND_SECONDS, database_lock
+
+        with (
+            database_lock(
+                settings.database,
+                command,
+                wait=WAIT_FOR_COMMAND_SECONDS,
+                on_wait=lambda message: click.echo(f"monitor: {message}…", err=True),
+            ),
+            self.store(settings) as store,
+        ):
+            yield store
+
 
 def _fail(exc: MonitorError) -> None:
     from .schedule import AlreadyRunning
@@ -154,7 +171,7 @@ def poll(ctx: Context) -> None:
     """Poll every feed once and store new on-topic articles."""
     try:
         settings = ctx.settings()
-        with ctx.store(settings) as store:
+        with ctx.writing(settings, "poll") as store:
             _print_report(_do_poll(ctx, settings, store))
     except MonitorError as exc:
         _fail(exc)
@@ -203,7 +220,7 @@ def digest(ctx: Context, day: date | None, send: bool) -> None:
                     f"{settings.digest.timezone})",
                     param_hint="'--date'",
                 )
-        with ctx.store(settings) as store:
+        with ctx.writing(settings, "digest") as store:
             path = build_digest(settings, store, day, ctx.clock)
             click.echo(f"Wrote {path}")
             if send:
@@ -242,11 +259,9 @@ def _deliver(ctx: Context, settings: Settings, store: Store, day: date | None) -
 @pass_ctx
 def deliver(ctx: Context, day: date | None) -> None:
     """Send what is still pending in the outbox now, including failed deliveries."""
-    from .schedule import service_lock
-
     try:
         settings = ctx.settings()
-        with service_lock(settings.database), ctx.store(settings) as store:
+        with ctx.writing(settings, "deliver") as store:
             if day is not None and day not in store.built_dates():
                 raise MonitorError(f"no digest has been built for {day.isoformat()}")
             store.retry_deliveries(day, ctx.clock())
@@ -268,7 +283,7 @@ def run(ctx: Context, once: bool) -> None:
     With --once (for cron): poll, then build the most recent window that has ended
     (today's if it is past the digest time, else yesterday's), deliver it, and exit.
     """
-    from .schedule import Service, service_lock
+    from .schedule import Service
 
     try:
         settings = ctx.settings()
@@ -276,7 +291,7 @@ def run(ctx: Context, once: bool) -> None:
             sys.exit(Service(settings, ctx.clock).run())
         from .pipeline import build_digest
 
-        with service_lock(settings.database), ctx.store(settings) as store:
+        with ctx.writing(settings, "run --once") as store:
             _print_report(_do_poll(ctx, settings, store))
             path = build_digest(settings, store, None, ctx.clock)
             click.echo(f"Wrote {path}")

@@ -21,7 +21,7 @@ import signal
 import threading
 import time as time_mod
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,27 +46,69 @@ def lock_path(database: Path) -> Path:
     return database.with_name(database.name + ".lock")
 
 
+SERVICE = "service"
+WAIT_FOR_COMMAND_SECONDS = 20 * 60  # a poll of hundreds of feeds and pages fits easily
+
+
+def _holder(fd: int) -> tuple[int, str]:
+    """The pid and role written in the lock file by its holder ((-1, "") when unreadable)."""
+    text = os.pread(fd, 64, 0).decode("ascii", "replace").split()
+    pid = int(text[0]) if text and text[0].isascii() and text[0].isdigit() else -1
+    return pid, text[1] if len(text) > 1 else ""
+
+
+def _service_running(database: Path, pid: int, path: Path) -> AlreadyRunning:
+    return AlreadyRunning(
+        f"another monitor service (pid {pid if pid >= 0 else 'unknown'}) is already running "
+        f"on {database}; stop it first (lock file {path})"
+    )
+
+
 @contextmanager
-def service_lock(database: Path) -> Iterator[None]:
-    """An exclusive lock beside the database, released by the kernel if the process dies."""
+def database_lock(
+    database: Path,
+    role: str = SERVICE,
+    *,
+    wait: float = 0.0,
+    on_wait: Callable[[str], None] = lambda message: None,
+) -> Iterator[None]:
+    """An exclusive lock beside the database, released by the kernel if the process dies.
+
+    Every command that writes the database takes it, so two never ingest the same entries
+    at once. The service holds it for as long as it runs: anything else is refused
+    (AlreadyRunning). A command held up by another command (`poll` and `run --once` from
+    cron) waits up to `wait` seconds for it to finish.
+    """
     path = lock_path(database)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+    deadline = time_mod.monotonic() + wait
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                os.close(fd)
+                raise
+        pid, held_by = _holder(fd)
+        # An empty role is a holder that has not written it yet: look again shortly.
+        if role == SERVICE or held_by == SERVICE or time_mod.monotonic() >= deadline:
             os.close(fd)
-            raise
-        holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
-        os.close(fd)
-        raise AlreadyRunning(
-            f"another monitor service (pid {holder}) is already running on {database}; "
-            f"stop it first (lock file {path})"
-        ) from None
+            if held_by in (SERVICE, "") or role == SERVICE:
+                raise _service_running(database, pid, path) from None
+            raise AlreadyRunning(
+                f"`monitor {held_by}` (pid {pid}) still holds {database} after "
+                f"{wait:.0f} s; try again later (lock file {path})"
+            ) from None
+        if not told and held_by:
+            on_wait(f"waiting for `monitor {held_by}` (pid {pid}) to finish with {database}")
+            told = True
+        time_mod.sleep(0.2)
     try:
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        os.pwrite(fd, f"{os.getpid()} {role}\n".encode("ascii"), 0)
         yield
     finally:
         os.ftruncate(fd, 0)
@@ -74,8 +116,14 @@ def service_lock(database: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def service_lock(database: Path) -> AbstractContextManager[None]:
+    """The lock `monitor run` holds while it runs."""
+    return database_lock(database, SERVICE)
+
+
 def running_pid(database: Path) -> int | None:
-    """The pid of the service holding the lock of this database, or None."""
+    """The pid of the service holding the lock of this database, or None (a command such as
+    `monitor poll` holding it briefly is not the service)."""
     path = lock_path(database)
     if not path.exists():
         return None
@@ -84,8 +132,8 @@ def running_pid(database: Path) -> int | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except OSError:
-            text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
-            return int(text) if text.isdigit() else -1
+            pid, role = _holder(fd)
+            return pid if role in (SERVICE, "") else None
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:

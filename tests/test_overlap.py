@@ -1,0 +1,58 @@
+"""Commands that write the database at the same time (cron's `poll` overlapping
+`run --once`): the second waits for the first, or exits 4 when the service holds it."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from monitor.demo import write_replay_config
+from monitor.replay import ReplayServer
+from monitor.schedule import service_lock
+
+from .conftest import REPLAY
+
+
+def start(config: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_overlapping_polls_both_finish_and_store_each_article_once(tmp_path: Path) -> None:
+    # Slow answers keep the first poll busy while the second starts.
+    with ReplayServer(REPLAY, delay=1.0) as server:
+        config = write_replay_config(REPLAY, server, tmp_path)
+        first = start(config, "poll")
+        deadline = time.monotonic() + 60
+        while not server.requests:  # the first is polling
+            assert time.monotonic() < deadline, "the first poll never started"
+            time.sleep(0.02)
+        second = start(config, "poll")
+        _, err1 = first.communicate(timeout=300)
+        _, err2 = second.communicate(timeout=300)
+    assert first.returncode == 0, err1
+    assert second.returncode == 0, err2
+    assert "Traceback" not in err1 + err2
+    assert "waiting" in err2.lower()
+    db = sqlite3.connect(tmp_path / "monitor.sqlite")
+    urls = [r[0] for r in db.execute("SELECT canonical_url FROM articles")]
+    assert urls and len(urls) == len(set(urls))
+
+
+def test_a_poll_while_the_service_runs_exits_4_with_its_message(tmp_path: Path) -> None:
+    with ReplayServer(REPLAY) as server:
+        config = write_replay_config(REPLAY, server, tmp_path)
+        with service_lock(tmp_path / "monitor.sqlite"):
+            for args in (["poll"], ["digest", "--date", "2026-02-18"], ["run", "--once"]):
+                proc = start(config, *args)
+                out, err = proc.communicate(timeout=120)
+                assert proc.returncode == 4, (args, out, err)
+                assert "another monitor service" in err
+                assert "Traceback" not in err
