@@ -11,7 +11,7 @@ from pathlib import Path
 
 from monitor.demo import write_replay_config
 from monitor.replay import ReplayServer
-from monitor.schedule import service_lock
+from monitor.schedule import service_lock, write_lock
 
 from .conftest import REPLAY
 
@@ -46,13 +46,24 @@ def test_overlapping_polls_both_finish_and_store_each_article_once(tmp_path: Pat
     assert urls and len(urls) == len(set(urls))
 
 
-def test_a_poll_while_the_service_runs_exits_4_with_its_message(tmp_path: Path) -> None:
+def test_while_the_service_runs_its_duties_exit_4_and_writers_wait_for_its_job(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "monitor.sqlite"
     with ReplayServer(REPLAY) as server:
         config = write_replay_config(REPLAY, server, tmp_path)
-        with service_lock(tmp_path / "monitor.sqlite"):
-            for args in (["poll"], ["digest", "--date", "2026-02-18"], ["run", "--once"]):
+        with service_lock(db):
+            for args in (["run", "--once"], ["deliver"]):
                 proc = start(config, *args)
                 out, err = proc.communicate(timeout=120)
                 assert proc.returncode == 4, (args, out, err)
                 assert "another monitor service" in err
                 assert "Traceback" not in err
+            # A poll typed meanwhile waits for the service's job in progress, then runs.
+            with write_lock(db, "run"):
+                proc = start(config, "poll")
+                time.sleep(1.0)
+                assert proc.poll() is None
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            assert "waiting for `monitor run`" in err

@@ -5,6 +5,7 @@ Heavy libraries are imported inside the commands so that `monitor --help` stays 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -57,20 +58,21 @@ class Context:
 
     @contextmanager
     def writing(self, settings: Settings, command: str) -> Iterator[Store]:
-        """The store, for a command that writes it: one such command at a time (it waits
-        for another command to finish, and is refused while the service runs)."""
-        from .schedule import WAIT_FOR_COMMAND_SECONDS, database_lock
+        """The store, for a command that writes it: one writer at a time (this waits for
+        the one in progress); `run --once` and `deliver` are refused while the service runs."""
+        from .schedule import service_lock, write_lock
 
-        with (
-            database_lock(
-                settings.database,
-                command,
-                wait=WAIT_FOR_COMMAND_SECONDS,
-                on_wait=lambda message: click.echo(f"monitor: {message}…", err=True),
-            ),
-            self.store(settings) as store,
-        ):
-            yield store
+        with contextlib.ExitStack() as stack:
+            if command in ("run --once", "deliver"):  # the service's own duties
+                stack.enter_context(service_lock(settings.database, command))
+            stack.enter_context(
+                write_lock(
+                    settings.database,
+                    command,
+                    on_wait=lambda message: click.echo(f"monitor: {message}…", err=True),
+                )
+            )
+            yield stack.enter_context(self.store(settings))
 
 
 def _fail(exc: MonitorError) -> None:

@@ -43,72 +43,72 @@ class AlreadyRunning(MonitorError):
 
 
 def lock_path(database: Path) -> Path:
+    """The service's lock: held by `monitor run` for as long as it runs."""
     return database.with_name(database.name + ".lock")
 
 
-SERVICE = "service"
-WAIT_FOR_COMMAND_SECONDS = 20 * 60  # a poll of hundreds of feeds and pages fits easily
+def write_lock_path(database: Path) -> Path:
+    """The writers' lock: held while one command or one service job writes the database."""
+    return database.with_name(database.name + ".write-lock")
+
+
+SERVICE = "run"
+WAIT_FOR_WRITER_SECONDS = 20 * 60  # a poll of hundreds of feeds and pages fits easily
 
 
 def _holder(fd: int) -> tuple[int, str]:
-    """The pid and role written in the lock file by its holder ((-1, "") when unreadable)."""
-    text = os.pread(fd, 64, 0).decode("ascii", "replace").split()
+    """The pid and command written in a lock file by its holder ((-1, "") if not yet)."""
+    text = os.pread(fd, 200, 0).decode("ascii", "replace").split(maxsplit=1)
     pid = int(text[0]) if text and text[0].isascii() and text[0].isdigit() else -1
-    return pid, text[1] if len(text) > 1 else ""
-
-
-def _service_running(database: Path, pid: int, path: Path) -> AlreadyRunning:
-    return AlreadyRunning(
-        f"another monitor service (pid {pid if pid >= 0 else 'unknown'}) is already running "
-        f"on {database}; stop it first (lock file {path})"
-    )
+    return pid, text[1].strip() if len(text) > 1 else ""
 
 
 @contextmanager
-def database_lock(
-    database: Path,
-    role: str = SERVICE,
+def _flock(
+    path: Path,
+    command: str,
     *,
+    refuse: Callable[[int, str], MonitorError | None],
     wait: float = 0.0,
     on_wait: Callable[[str], None] = lambda message: None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[None]:
-    """An exclusive lock beside the database, released by the kernel if the process dies.
+    """An exclusive lock file, released by the kernel if the process dies, naming its holder.
 
-    Every command that writes the database takes it, so two never ingest the same entries
-    at once. The service holds it for as long as it runs: anything else is refused
-    (AlreadyRunning). A command held up by another command (`poll` and `run --once` from
-    cron) waits up to `wait` seconds for it to finish.
+    While another process holds it, `refuse(pid, its command)` says whether to give up at
+    once; otherwise this waits up to `wait` seconds.
     """
-    path = lock_path(database)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time_mod.monotonic() + wait
     told = False
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except OSError as exc:
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                os.close(fd)
-                raise
-        pid, held_by = _holder(fd)
-        # An empty role is a holder that has not written it yet: look again shortly.
-        if role == SERVICE or held_by == SERVICE or time_mod.monotonic() >= deadline:
-            os.close(fd)
-            if held_by in (SERVICE, "") or role == SERVICE:
-                raise _service_running(database, pid, path) from None
-            raise AlreadyRunning(
-                f"`monitor {held_by}` (pid {pid}) still holds {database} after "
-                f"{wait:.0f} s; try again later (lock file {path})"
-            ) from None
-        if not told and held_by:
-            on_wait(f"waiting for `monitor {held_by}` (pid {pid}) to finish with {database}")
-            told = True
-        time_mod.sleep(0.2)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise
+            pid, held_by = _holder(fd)
+            error = refuse(pid, held_by)
+            if error is None and (time_mod.monotonic() >= deadline or should_stop()):
+                error = AlreadyRunning(
+                    f"`monitor {held_by or '…'}` (pid {pid}) still holds {path.name}; "
+                    "try again when it has finished"
+                )
+            if error is not None:
+                raise error
+            if not told and held_by:  # a holder that has not written its name yet: look again
+                on_wait(f"waiting for `monitor {held_by}` (pid {pid}) to finish")
+                told = True
+            time_mod.sleep(0.2)
+    except BaseException:
+        os.close(fd)
+        raise
     try:
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()} {role}\n".encode("ascii"), 0)
+        os.pwrite(fd, f"{os.getpid()} {command}\n".encode("ascii", "replace"), 0)
         yield
     finally:
         os.ftruncate(fd, 0)
@@ -116,14 +116,47 @@ def database_lock(
         os.close(fd)
 
 
-def service_lock(database: Path) -> AbstractContextManager[None]:
-    """The lock `monitor run` holds while it runs."""
-    return database_lock(database, SERVICE)
+def service_lock(database: Path, command: str = SERVICE) -> AbstractContextManager[None]:
+    """One service per database: `monitor run` holds this for as long as it runs, and
+    `run --once` and `deliver` (the service's own duties) are refused meanwhile."""
+    path = lock_path(database)
+
+    def refuse(pid: int, held_by: str) -> MonitorError:
+        if held_by in (SERVICE, ""):
+            return AlreadyRunning(
+                f"another monitor service (pid {pid if pid >= 0 else 'unknown'}) is already "
+                f"running on {database}; stop it first (lock file {path})"
+            )
+        return AlreadyRunning(
+            f"`monitor {held_by}` (pid {pid}) is running on {database}; try again when it "
+            f"has finished (lock file {path})"
+        )
+
+    return _flock(path, command, refuse=refuse)
+
+
+def write_lock(
+    database: Path,
+    command: str,
+    *,
+    wait: float = WAIT_FOR_WRITER_SECONDS,
+    on_wait: Callable[[str], None] = lambda message: None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> AbstractContextManager[None]:
+    """One writer at a time (two polls at once stored the same article twice): a command
+    or a service job waits for the one in progress to finish."""
+    return _flock(
+        write_lock_path(database),
+        command,
+        refuse=lambda pid, held_by: None,
+        wait=wait,
+        on_wait=on_wait,
+        should_stop=should_stop,
+    )
 
 
 def running_pid(database: Path) -> int | None:
-    """The pid of the service holding the lock of this database, or None (a command such as
-    `monitor poll` holding it briefly is not the service)."""
+    """The pid of the service holding the lock of this database, or None."""
     path = lock_path(database)
     if not path.exists():
         return None
@@ -132,8 +165,8 @@ def running_pid(database: Path) -> int | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except OSError:
-            pid, role = _holder(fd)
-            return pid if role in (SERVICE, "") else None
+            pid, held_by = _holder(fd)
+            return pid if held_by in (SERVICE, "") else None
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:
@@ -262,7 +295,17 @@ class Service:
             return
         self.idle.clear()
         try:
-            fn(self._store)
+            # A `monitor poll` or `digest` typed meanwhile writes too: one after the other.
+            with write_lock(
+                self.settings.database,
+                SERVICE,
+                wait=MAX_CYCLE_SECONDS,
+                on_wait=lambda message: log.info("%s: %s", name, message),
+                should_stop=self.stop.is_set,
+            ):
+                fn(self._store)
+        except AlreadyRunning as exc:
+            log.warning("%s skipped: %s", name, exc)
         except MonitorError as exc:
             log.error("%s failed: %s", name, exc)
         except Exception:  # a bug: log it with its traceback, keep the service alive
