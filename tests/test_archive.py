@@ -429,3 +429,18 @@ def test_only_story_pages_whose_days_changed_are_rendered_again(tmp_path: Path) 
     changed = archive.build_site(tmp_path, "T", second)
     assert [p.name for p in changed] == [f"{b}.html"]
     assert archive.build_site(tmp_path, "T", second) == []
+
+
+def test_search_shows_the_headline_of_the_article_each_point_quotes(archive: Path) -> None:
+    db = sqlite3.connect(archive.parent / "monitor.sqlite")
+    title_of = dict(db.execute("SELECT url, title FROM articles"))
+    points = db.execute("SELECT text, url FROM digest_points").fetchall()
+    checked = 0
+    for text, url in points:
+        phrase = " ".join(text.split()[:6])
+        found = json.loads(run(archive, "search", f'"{phrase}"', "--json", "--limit", "50"))
+        hit = next((p for p in found["points"] if p["text"] == text and p["url"] == url), None)
+        if hit is not None:
+            assert hit["title"] == title_of[url], (text, hit["title"], title_of[url])
+            checked += 1
+    assert checked >= 5

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from .cli import Context, _fail, _parse_date, cli, pass_ctx
-from .errors import MonitorError
+from .errors import MonitorError, StorageError
 
 # Feed text printed to a terminal: no escape sequences or other control characters.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -89,7 +89,7 @@ def digests_show(ctx: Context, day: date | None, fmt: str) -> None:
         try:
             body = path.read_text(encoding="utf-8")
         except OSError as exc:
-            _fail(MonitorError(f"cannot read {path}: {exc.strerror or exc}"))
+            _fail(StorageError(f"cannot read {path}: {exc.strerror or exc}"))
             return
     elif bodies is None:
         _fail(MonitorError(f"the digest of {record.date} was built before bodies were stored"))
@@ -117,7 +117,7 @@ def digests_site(ctx: Context) -> None:
         _fail(exc)
         return
     except OSError as exc:
-        _fail(MonitorError(f"cannot write the site: {exc}"))
+        _fail(StorageError(f"cannot write the site: {exc.strerror or exc} ({exc.filename})"))
         return
     click.echo(
         f"Archive site in {settings.digest.directory / 'index.html'} "

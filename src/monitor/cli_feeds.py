@@ -11,7 +11,7 @@ import click
 
 from .cli import Context, _fail, feeds, pass_ctx
 from .cli_archive import one_line
-from .errors import MonitorError
+from .errors import MonitorError, StorageError
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -174,6 +174,6 @@ def feeds_export(ctx: Context, output: Path | None) -> None:
     try:
         atomic_write(output, text)
     except OSError as exc:
-        _fail(MonitorError(f"cannot write {output}: {exc.strerror or exc}"))
+        _fail(StorageError(f"cannot write {output}: {exc.strerror or exc}"))
         return
     click.echo(f"Wrote {len(settings.feeds)} feeds to {output}.", err=True)

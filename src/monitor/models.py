@@ -157,7 +157,7 @@ class SearchHit:
     kind: str  # point | article
     date: date  # the digest's date (points) or the article's publication date (UTC)
     source: str
-    title: str  # the story's or the article's
+    title: str  # the headline of the article quoted (points) or found (articles)
     text: str  # the point, or an excerpt of the article around the match
     url: str
 

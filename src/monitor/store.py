@@ -5,6 +5,7 @@ Times are stored as UTC ISO-8601 strings ending in 'Z'; dates as YYYY-MM-DD.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -139,15 +140,22 @@ class Store:
             raise StorageError(f"database {self.path} is busy or locked: {exc}") from exc
         try:
             yield self.db
+        except sqlite3.Error as exc:  # a corrupted file, a full disk: exit 3, not a traceback
+            self._rollback()
+            raise StorageError(f"database {self.path}: write failed: {exc}") from exc
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             try:
                 self.db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise StorageError(f"cannot commit to {self.path}: {exc}") from exc
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # the error being reported matters more
+            self.db.execute("ROLLBACK")
 
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         try:
@@ -703,15 +711,13 @@ class Store:
         self.index_articles()
         src = f"%{source.lower()}%" if source else "%"
         after = since.isoformat() if since else ""
-        # A point's source and story title come from the article it quotes.
+        # A point's source and headline are those of the article it quotes.
         point_rows = self._all(
             "SELECT p.digest_date AS d, p.text AS text, dp.url AS url, "
-            "coalesce(a.source, '') AS source, coalesce(st.title, '') AS title "
+            "coalesce(a.source, '') AS source, coalesce(a.title, '') AS title "
             "FROM points_fts p JOIN digest_points dp ON dp.digest_date = p.digest_date "
             "AND dp.story_id = p.story_id AND dp.position = p.position "
             "LEFT JOIN articles a ON a.id = (SELECT id FROM articles WHERE url = dp.url LIMIT 1) "
-            "LEFT JOIN articles st ON st.id = (SELECT min(id) FROM articles "
-            "WHERE story_id = dp.story_id AND duplicate_of IS NULL) "
             "WHERE points_fts MATCH ? AND p.digest_date >= ? AND lower(coalesce(a.source, '')) "
             "LIKE ? ORDER BY bm25(points_fts), p.digest_date DESC LIMIT ?",
             (fts_query, after, src, limit),

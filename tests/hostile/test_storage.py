@@ -88,3 +88,62 @@ def test_database_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> Non
     blocker.write_text("x")
     with pytest.raises(StorageError, match="cannot open database"):
         Store.open(blocker / "m.sqlite")
+
+
+def _corrupt_database(tmp_path: Path) -> Path:
+    """A real database with digests and articles, every page after the first overwritten."""
+    from monitor.demo import write_replay_config
+    from monitor.replay import ReplayServer
+
+    from ..conftest import REPLAY
+
+    with ReplayServer(REPLAY) as server:
+        config = write_replay_config(REPLAY, server, tmp_path)
+        for args in (["poll"], ["digest", "--date", "2026-02-18"]):
+            result = CliRunner().invoke(cli, ["--config", str(config), *args])
+            assert result.exit_code == 0, result.output
+    db = tmp_path / "monitor.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = con.execute("PRAGMA page_size").fetchone()[0]
+    # Every page but the schema's: the database opens, and each query then fails.
+    pages = [r[0] for r in con.execute("SELECT pageno FROM dbstat WHERE name NOT LIKE 'sqlite_s%'")]
+    con.close()
+    data = bytearray(db.read_bytes())
+    for n in pages:
+        start = (n - 1) * size
+        data[start : start + size] = bytes((i * 7 + 13) % 256 for i in range(size))
+    db.write_bytes(bytes(data))
+    return config
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "talks"],
+        ["digests", "list"],
+        ["digests", "show"],
+        ["digests", "site"],
+        ["digest", "--date", "2026-02-18"],
+        ["status"],
+        ["topic", "test"],
+    ],
+)
+def test_a_corrupted_database_is_exit_3_and_a_message(tmp_path: Path, args: list[str]) -> None:
+    config = _corrupt_database(tmp_path)
+    result = CliRunner().invoke(cli, ["--config", str(config), *args])
+    assert result.exit_code == 3, (result.output, result.exception)
+    assert "monitor:" in result.output and "database" in result.output
+
+
+def test_a_site_that_cannot_be_written_is_exit_3(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    config = write_config(
+        tmp_path,
+        f'[storage]\ndatabase = "{tmp_path / "m.sqlite"}"\n'
+        f'[digest]\ndirectory = "{blocker / "digests"}"\n',
+    )
+    result = CliRunner().invoke(cli, ["--config", str(config), "digests", "site"])
+    assert result.exit_code == 3, result.output
+    assert "cannot write" in result.output
