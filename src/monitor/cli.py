@@ -317,7 +317,7 @@ def status(ctx: Context, as_json: bool) -> None:
     try:
         settings = ctx.settings()
         with ctx.store(settings) as store:
-            store.sync_feeds(settings.feeds)
+            store.sync_feeds(settings.feeds, ctx.clock())
             feeds = store.feeds([f.url for f in settings.feeds])
             counts = store.counts()
             state = store.state()

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from . import summarize, timing
 from .config import Settings
-from .models import FeedState, StoredArticle
+from .models import FeedHealth, StoredArticle
 from .store import Store
 from .text import STOPWORDS
 from .topic import query_terms, words
@@ -55,10 +55,13 @@ class Story:
     also: tuple[str, ...]  # sources covering the story that no point quotes
     outlets: int = 0  # outlets that published it, copies included
     groups: tuple[str, ...] = ()  # feed groups (config `group`) that covered it
+    since_digest: date | None = None  # the first earlier digest that had it, if one was built
 
 
 @dataclass(frozen=True)
 class SourceHealth:
+    """A feed as it stood when the digest's window closed."""
+
     name: str
     url: str
     articles: int
@@ -66,6 +69,9 @@ class SourceHealth:
     error: str
     last_success: datetime | None
     consecutive_errors: int
+    polls: int = 0  # attempts within the window
+    failed_polls: int = 0
+    rejected: int = 0  # entries refused for a bad link within the window
 
 
 @dataclass(frozen=True)
@@ -194,29 +200,39 @@ def _names(texts: list[str]) -> Counter[str]:
     return counts
 
 
-def _health(feeds: list[FeedState], counts: dict[int, int]) -> tuple[SourceHealth, ...]:
+# The feed health a digest shows is the one recorded by the time it was first built (so a
+# rebuild gives the same file) and, if the feeds were polled during its window, no later
+# than this after the window closed (the service and `run --once` poll once more then).
+# A window nobody polled in (a first run that found older items) shows the health of the
+# polls that brought its articles.
+HEALTH_GRACE = timedelta(hours=1)
+
+
+def _health(feeds: list[FeedHealth], counts: dict[int, int]) -> tuple[SourceHealth, ...]:
     return tuple(
         SourceHealth(
             name=f.name,
             url=f.url,
             articles=counts.get(f.id, 0),
-            # the JSON contract knows ok | not-modified | error: a feed never polled is an error
-            status="error" if f.paused else (f.last_status or "error"),
-            error=(
-                f"paused: {f.paused}"
-                if f.paused
-                else f.last_error or ("" if f.last_status else "never polled")
-            ),
+            # the JSON contract knows ok | not-modified | error: a feed not yet polled is an error
+            status=f.status or "error",
+            error=f.error or ("" if f.status else "not polled yet"),
             last_success=f.last_success,
             consecutive_errors=f.consecutive_errors,
+            polls=f.polls,
+            failed_polls=f.failed_polls,
+            rejected=f.rejected,
         )
         for f in feeds
     )
 
 
-def compose(settings: Settings, store: Store, day: date) -> Digest:
+def compose(settings: Settings, store: Store, day: date, now: datetime) -> Digest:
     cfg = settings.digest
     start, end = window_bounds(day, cfg.at, cfg.tz)
+    health_at = store.first_built(day) or now
+    if store.polled_between(start, end + HEALTH_GRACE):
+        health_at = min(health_at, end + HEALTH_GRACE)
     window = store.articles_in_window(day)
     originals = [a for a in window if a.duplicate_of is None]
     dups_of: dict[int, list[StoredArticle]] = defaultdict(list)
@@ -258,6 +274,7 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
         ),
     )
     first_windows = store.story_first_windows([sid for sid, _ in ranked])
+    first_digests = store.story_first_digests([sid for sid, _ in ranked], before=day)
     group_of = {f.name: f.group for f in store.feeds()}
     earlier = store.published_points([sid for sid, _ in ranked], before=day)
     recent = store.recent_points(before=day, digests=NOVELTY_DIGESTS)
@@ -299,6 +316,7 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
                 title=_story_title(members),
                 status=status,
                 since=min(first_window, day),
+                since_digest=first_digests.get(sid),
                 articles=tuple(
                     DigestArticle(a.url, a.source, a.title, a.published, a.text_origin, copies(a))
                     for a in members
@@ -328,7 +346,7 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
     )[:5]
     keywords = _keywords([members for _, members in ranked], names, topic_words)
     quotes = _quotes(shown, {a.id: a for a in originals})
-    feeds = store.feeds([f.url for f in settings.feeds])
+    feeds = store.feed_health([f.url for f in settings.feeds], start, health_at)
     all_sources = tuple(sorted({a.source for a in window}))
     return Digest(
         date=day,

@@ -188,6 +188,27 @@ def _v5(db: sqlite3.Connection) -> None:
     for table, column in (("deliveries", "digest_date"), ("digest_points", "digest_date")):
         db.execute(f"DELETE FROM {table} WHERE {column} IN ({bad})")
     db.execute(f"DELETE FROM digests WHERE date IN ({bad})")
+    # Each poll of each feed, so that a digest shows the feed health of its own window (a
+    # rebuilt digest showed the health of the day it was rebuilt); when a feed was first
+    # configured; and when a digest was first built (the health it shows is the one known
+    # then, so a rebuild gives the same file).
+    _run_script(db, _V5)
+
+
+_V5 = """
+    CREATE TABLE polls (
+        id INTEGER PRIMARY KEY,
+        feed_id INTEGER NOT NULL REFERENCES feeds(id),
+        at TEXT NOT NULL,
+        status TEXT NOT NULL,          -- ok | not-modified | error | deferred | paused
+        error TEXT,
+        new_entries INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX polls_feed_at ON polls(feed_id, at);
+    ALTER TABLE feeds ADD COLUMN added TEXT;
+    ALTER TABLE digests ADD COLUMN first_built TEXT;
+    UPDATE digests SET first_built = built_at
+"""
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]

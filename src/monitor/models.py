@@ -29,6 +29,22 @@ class FeedState:
 
 
 @dataclass(frozen=True)
+class FeedHealth:
+    """A feed's health as it stood at a moment, from its recorded polls."""
+
+    id: int
+    name: str
+    url: str
+    status: str  # of the latest attempt: ok | not-modified | error; "" if none yet
+    error: str  # that attempt's error, or why the feed was paused
+    last_success: datetime | None
+    consecutive_errors: int
+    polls: int  # attempts within the period asked for
+    failed_polls: int
+    rejected: int  # entries first seen within the period and rejected (bad links)
+
+
+@dataclass(frozen=True)
 class NewEntry:
     key: str
     link: str

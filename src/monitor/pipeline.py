@@ -105,9 +105,9 @@ def poll(
     committed stays, and entries not yet turned into articles wait for the next cycle.
     """
     started = time.monotonic()
-    store.sync_feeds(settings.feeds)
-    states = store.feeds([f.url for f in settings.feeds])
     now = clock()
+    store.sync_feeds(settings.feeds, now)
+    states = store.feeds([f.url for f in settings.feeds])
     store.set_state({"first_poll": iso(now)}, only_if_missing=True)
     outcomes: list[PollOutcome] = []
     # A feed whose server asked us to wait (Retry-After), or that keeps failing (back-off),
@@ -116,12 +116,14 @@ def poll(
     for st in states:
         if st.paused:
             outcomes.append(PollOutcome(st.name, st.url, "paused", error=st.paused))
-            on_feed(outcomes[-1])
         elif st not in due:
             why = "server asked to wait" if st.consecutive_errors <= 2 else "backing off"
             wait = f"{why} until {st.next_poll:%Y-%m-%d %H:%M} UTC"
             outcomes.append(PollOutcome(st.name, st.url, "deferred", error=wait))
-            on_feed(outcomes[-1])
+        else:
+            continue
+        store.record_poll_skipped(st.id, now, outcomes[-1].status, outcomes[-1].error)
+        on_feed(outcomes[-1])
     cfg = settings.extract
     # One pool of worker processes parses the feeds, then extracts the pages.
     with extract.ExtractorPool(cfg.workers, cfg.timeout_seconds) as pool:
@@ -409,7 +411,7 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
     now = clock()
     day = day or latest_ended(now, settings.digest.at, settings.digest.tz)
     with timing.stage("compose"):
-        value = digest_mod.compose(settings, store, day)
+        value = digest_mod.compose(settings, store, day, now)
     with timing.stage("render"):
         json_text = render.to_json(value)
         paths = render.write_digest(value, settings.digest, json_text)

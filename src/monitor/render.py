@@ -14,14 +14,14 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .config import DigestConfig
-from .digest import Digest, DigestArticle, Story
+from .digest import Digest, DigestArticle, SourceHealth, Story
 from .models import DigestRecord
 
 # Delivered in a <meta> element, where frame-ancestors is ignored (and logged as an error);
@@ -107,22 +107,42 @@ def intro(digest: Digest) -> str:
     )
 
 
-def story_meta(story: Story, digest: Digest) -> str:
+def story_meta_parts(story: Story) -> list[tuple[str, date | None]]:
+    """The story's meta line, part by part; a part naming an earlier digest carries its date
+    (the HTML links it)."""
     n = len(story.articles)
     outlets = max(story.outlets, len(story.sources))
-    parts = [
-        f"{n} independent report{'s' * (n != 1)}",
-        f"{outlets} outlet{'s' * (outlets != 1)}",
+    parts: list[tuple[str, date | None]] = [
+        (f"{n} independent report{'s' * (n != 1)}", None),
+        (f"{outlets} outlet{'s' * (outlets != 1)}", None),
     ]
-    if story.groups:
-        parts.append("covered by " + ", ".join(story.groups))
+    if story.groups:  # "covered by us" read as a pronoun: name them as groups
+        label = "feed group" if len(story.groups) == 1 else "feed groups"
+        parts.append((f"{label}: {', '.join(story.groups)}", None))
     if story.status == "new":
-        parts.append("new")
-    else:
-        parts.append(f"developing since {story.since.day} {story.since:%b}")
+        parts.append(("new", None))
+    elif story.since_digest is not None:
+        d = story.since_digest
+        parts.append((f"developing since {d.day} {d:%b}", d))
+    else:  # its first reports fell in windows that have no digest
+        parts.append((f"first reported {story.since.day} {story.since:%b}", None))
     if story.status == "no-new-facts":
-        parts.append("no new facts")
-    return " · ".join(parts)
+        parts.append(("no new facts", None))
+    return parts
+
+
+def story_meta(story: Story, digest: Digest) -> str:
+    return " · ".join(text for text, _ in story_meta_parts(story))
+
+
+def health_text(src: SourceHealth) -> str:
+    """A feed's health over the window, in words."""
+    text = src.status if src.status != "error" else f"error: {src.error}"
+    if src.status != "error" and src.failed_polls:
+        text += f" ({src.failed_polls} of {src.polls} polls failed)"
+    if src.rejected:
+        text += f"; {src.rejected} entr{'y' if src.rejected == 1 else 'ies'} rejected (bad links)"
+    return text
 
 
 def also_covered(story: Story) -> list[tuple[str, DigestArticle]]:
@@ -226,8 +246,7 @@ def to_markdown(digest: Digest) -> str:
         out.append("")
     out += ["## Sources and feed health", "", "| Source | Articles | Status |", "|---|---|---|"]
     for src in digest.sources:
-        status = src.status if src.status != "error" else f"error: {src.error}"
-        out.append(f"| {md_link(src.name, src.url)} | {src.articles} | {md(status)} |")
+        out.append(f"| {md_link(src.name, src.url)} | {src.articles} | {md(health_text(src))} |")
     out.append("")
     if digest.keywords:
         out += ["Keywords: " + " · ".join(md(k) for k in digest.keywords), ""]
@@ -252,6 +271,7 @@ def to_json_obj(digest: Digest) -> dict[str, Any]:
                 "title": s.title,
                 "status": s.status,
                 "since": s.since.isoformat(),
+                "since_digest": s.since_digest.isoformat() if s.since_digest else None,
                 "shown": s in digest.stories,
                 "articles": [
                     {
@@ -291,6 +311,9 @@ def to_json_obj(digest: Digest) -> dict[str, Any]:
                 "error": s.error or None,
                 "last_success": utc(s.last_success) if s.last_success else None,
                 "consecutive_errors": s.consecutive_errors,
+                "polls": s.polls,
+                "failed_polls": s.failed_polls,
+                "entries_rejected": s.rejected,
             }
             for s in digest.sources
         ],
@@ -314,6 +337,8 @@ def _env() -> Any:
     env.filters["safe_url"] = safe_url
     env.globals.update(
         story_meta=story_meta,
+        story_meta_parts=story_meta_parts,
+        health_text=health_text,
         empty_story=empty_story,
         also_covered=also_covered,
         facts=facts,
@@ -379,8 +404,7 @@ def to_text(digest: Digest) -> str:
         out.append("")
     out.append("SOURCES AND FEED HEALTH")
     for src in digest.sources:
-        status = src.status if src.status != "error" else f"error: {src.error}"
-        out.append(f"- {_plain(src.name)}: {src.articles} articles, {_plain(status)}")
+        out.append(f"- {_plain(src.name)}: {src.articles} articles, {_plain(health_text(src))}")
     out.append("")
     if digest.keywords:
         out += ["Keywords: " + " · ".join(_plain(k) for k in digest.keywords), ""]

@@ -20,6 +20,7 @@ from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .models import (
     Delivery,
     DigestRecord,
+    FeedHealth,
     FeedState,
     NewArticle,
     NewEntry,
@@ -165,14 +166,15 @@ class Store:
 
     # -- feeds ------------------------------------------------------------------------------
 
-    def sync_feeds(self, feeds: Iterable[FeedConfig]) -> None:
-        """Make the feeds table hold every configured feed (history of removed ones is kept)."""
+    def sync_feeds(self, feeds: Iterable[FeedConfig], now: datetime | None = None) -> None:
+        """Make the feeds table hold every configured feed (history of removed ones is kept);
+        `now` is recorded as the time a new one was added."""
         with self.transaction() as db:
             for f in feeds:
                 db.execute(
-                    "INSERT INTO feeds (url, name, grp) VALUES (?, ?, ?) "
+                    "INSERT INTO feeds (url, name, grp, added) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(url) DO UPDATE SET name = excluded.name, grp = excluded.grp",
-                    (f.url, f.name, f.group),
+                    (f.url, f.name, f.group, iso(now) if now else None),
                 )
 
     def feeds(self, urls: Sequence[str] | None = None) -> list[FeedState]:
@@ -254,6 +256,10 @@ class Store:
                     ),
                 )
                 inserted += cur.rowcount
+            db.execute(
+                "INSERT INTO polls (feed_id, at, status, new_entries) VALUES (?, ?, ?, ?)",
+                (feed_id, stamp, "not-modified" if not_modified else "ok", inserted),
+            )
             if not_modified:
                 db.execute(
                     "UPDATE feeds SET last_attempt = ?, last_success = ?, "
@@ -286,6 +292,107 @@ class Store:
                 "paused = coalesce(?, paused) WHERE id = ?",
                 (iso(now), error[:1000], iso(next_poll) if next_poll else None, pause, feed_id),
             )
+            db.execute(
+                "INSERT INTO polls (feed_id, at, status, error) VALUES (?, ?, 'error', ?)",
+                (feed_id, iso(now), error[:1000]),
+            )
+
+    def record_poll_skipped(self, feed_id: int, now: datetime, status: str, why: str) -> None:
+        """A feed not asked this cycle: `deferred` (back-off, Retry-After) or `paused`."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO polls (feed_id, at, status, error) VALUES (?, ?, ?, ?)",
+                (feed_id, iso(now), status, why[:1000]),
+            )
+
+    def feed_health(
+        self, urls: Sequence[str], start: datetime, until: datetime
+    ) -> list[FeedHealth]:
+        """Each feed's health as recorded up to `until`, with its polls from `start` on.
+
+        Listed: the feeds of `urls` already configured by `until` (a feed added later is
+        left out; one configured before its addition was recorded is kept), then other
+        feeds polled in the period (since removed from the configuration).
+        """
+        a, b = iso(start), iso(until)
+        rows = {r["id"]: r for r in self._all("SELECT id, url, name, added FROM feeds")}
+        by_url = {r["url"]: r["id"] for r in rows.values()}
+        polled = {
+            r[0]
+            for r in self._all(
+                "SELECT DISTINCT feed_id FROM polls WHERE at >= ? AND at <= ?", (a, b)
+            )
+        }
+        ids = [by_url[u] for u in urls if u in by_url and (rows[by_url[u]]["added"] or "") <= b]
+        ids += sorted(polled - set(ids))
+        attempted = "status IN ('ok', 'not-modified', 'error')"
+        out: list[FeedHealth] = []
+        for fid in ids:
+            last = self._all(
+                f"SELECT status, error FROM polls WHERE feed_id = ? AND at <= ? AND {attempted} "
+                "ORDER BY at DESC, id DESC LIMIT 1",
+                (fid, b),
+            )
+            latest = self._all(
+                "SELECT status, error FROM polls WHERE feed_id = ? AND at <= ? "
+                "ORDER BY at DESC, id DESC LIMIT 1",
+                (fid, b),
+            )
+            success = self._all(
+                "SELECT max(at) FROM polls WHERE feed_id = ? AND at <= ? "
+                "AND status IN ('ok', 'not-modified')",
+                (fid, b),
+            )[0][0]
+            polls, failed = self._all(
+                "SELECT count(*), count(*) FILTER (WHERE status = 'error') FROM polls "
+                f"WHERE feed_id = ? AND at >= ? AND at <= ? AND {attempted}",
+                (fid, a, b),
+            )[0]
+            errors_since_success = self._all(
+                "SELECT count(*) FROM polls WHERE feed_id = ? AND at > ? AND at <= ? "
+                "AND status = 'error'",
+                (fid, success or "", b),
+            )[0][0]
+            rejected = self._all(
+                "SELECT count(*) FROM entries WHERE feed_id = ? AND rejected IS NOT NULL "
+                "AND first_seen >= ? AND first_seen <= ?",
+                (fid, a, b),
+            )[0][0]
+            paused = bool(latest) and latest[0]["status"] == "paused"
+            out.append(
+                FeedHealth(
+                    id=fid,
+                    name=rows[fid]["name"],
+                    url=rows[fid]["url"],
+                    status="error" if paused else (last[0]["status"] if last else ""),
+                    error=(
+                        f"paused: {latest[0]['error']}"
+                        if paused
+                        else (last[0]["error"] or "")
+                        if last
+                        else ""
+                    ),
+                    last_success=_opt_dt(success),
+                    consecutive_errors=int(errors_since_success),
+                    polls=int(polls),
+                    failed_polls=int(failed),
+                    rejected=int(rejected),
+                )
+            )
+        return out
+
+    def polled_between(self, start: datetime, end: datetime) -> bool:
+        """Whether any feed was polled (or skipped) in [start, end]."""
+        return bool(
+            self._all(
+                "SELECT 1 FROM polls WHERE at >= ? AND at <= ? LIMIT 1", (iso(start), iso(end))
+            )
+        )
+
+    def first_built(self, day: date) -> datetime | None:
+        """When the digest of `day` was first built (None if never)."""
+        rows = self._all("SELECT first_built FROM digests WHERE date = ?", (day.isoformat(),))
+        return _opt_dt(rows[0][0]) if rows else None
 
     def resume_feeds(self, urls: Sequence[str] | None) -> int:
         """Clear the pause (and back-off) of the given feeds, or of all when None."""
@@ -455,6 +562,18 @@ class Store:
         )
         return {r[0]: date.fromisoformat(r[1]) for r in rows if r[1]}
 
+    def story_first_digests(self, story_ids: Sequence[str], before: date) -> dict[str, date]:
+        """For each story, the earliest digest before `before` whose window holds one of its
+        articles (a story whose earlier windows have no digest is left out)."""
+        rows = self._in_chunks(
+            "SELECT a.story_id, min(a.window_date) FROM articles a JOIN digests d "
+            "ON d.date = a.window_date WHERE a.story_id IN ({marks}) AND a.window_date < ? "
+            "GROUP BY a.story_id",
+            story_ids,
+            (before.isoformat(),),
+        )
+        return {r[0]: date.fromisoformat(r[1]) for r in rows if r[1]}
+
     def entry_sources(self, article_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
         """article id -> [(source name, link)] of every feed entry that points at it."""
         out: dict[int, list[tuple[str, str]]] = {aid: [] for aid in article_ids}
@@ -517,8 +636,8 @@ class Store:
             db.execute("DELETE FROM digest_points WHERE digest_date = ?", (d,))
             db.execute(
                 "INSERT INTO digests (date, window_start, window_end, built_at, path, "
-                "content_hash, articles, stories, title, body_json, body_html, body_text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "content_hash, articles, stories, title, body_json, body_html, body_text, "
+                "first_built) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(date) DO UPDATE SET built_at = excluded.built_at, "
                 "path = excluded.path, content_hash = excluded.content_hash, "
                 "articles = excluded.articles, stories = excluded.stories, "
@@ -537,6 +656,7 @@ class Store:
                     bodies.json,
                     bodies.html,
                     bodies.text,
+                    iso(now),
                 ),
             )
             db.executemany(
