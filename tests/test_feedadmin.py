@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -268,3 +270,24 @@ def test_an_inline_feed_array_is_extended_in_its_own_style(tmp_path: Path) -> No
     assert run(path, "add", "https://y.example/f", "--no-check", "--name", "Y")[0] == 0
     assert path.read_text(encoding="utf-8").count("\n") == 1
     assert [f[0] for f in feeds_of(path)] == ["X", "Y"]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o664])
+def test_edits_keep_the_mode_of_the_config_file(tmp_path: Path, mode: int) -> None:
+    path = config(tmp_path)
+    path.chmod(mode)
+    opml = tmp_path / "reader.opml"
+    opml.write_bytes(OPML)
+    old = os.umask(0o022)
+    try:
+        for args in (
+            ("add", "https://b.example/rss", "--no-check", "--name", "B"),
+            ("import", str(opml)),
+            ("remove", "B"),
+        ):
+            code, out = run(path, *args)
+            assert code == 0, out
+            assert stat.S_IMODE(path.stat().st_mode) == mode, args
+    finally:
+        os.umask(old)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

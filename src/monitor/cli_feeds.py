@@ -160,7 +160,7 @@ def feeds_import(ctx: Context, file: Path) -> None:
 def feeds_export(ctx: Context, output: Path | None) -> None:
     """The configured feeds as OPML 2.0, for any feed reader."""
     from .feedadmin import to_opml
-    from .render import atomic_write
+    from .files import atomic_write
 
     try:
         settings = ctx.settings()

@@ -7,8 +7,6 @@ file (atomically), so a bad edit never leaves a broken config behind.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +18,7 @@ from .config import FeedConfig, Settings, load_settings
 from .errors import ConfigError, FeedError, FetchError, MonitorError
 from .feeds import ParsedFeed
 from .fetch import HttpClient
+from .files import atomic_write
 
 # As polling asks (pipeline.FEED_ACCEPT), and HTML too: `feeds add` may be given a web page.
 FEED_ACCEPT = (
@@ -160,28 +159,21 @@ def _read(path: Path) -> Any:
 
 
 def _write(path: Path, doc: Any) -> Settings:
-    """Validate the edited configuration as a whole, then replace the file atomically."""
+    """Validate the edited configuration as a whole, then replace the file atomically; the
+    file keeps its mode (the user chose who may read it)."""
     import tomlkit
 
-    text = tomlkit.dumps(doc)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+    loaded: list[Settings] = []
+
+    def validate(tmp: Path) -> None:
         # Relative paths in the file resolve as they will once it is in place.
         try:
-            settings = load_settings(Path(tmp), cwd=Path.cwd())
+            loaded.append(load_settings(tmp, cwd=Path.cwd()))
         except ConfigError as exc:  # name the user's file, not the temporary one
             raise ConfigError(str(path), exc.problems) from None
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return settings
+
+    atomic_write(path, tomlkit.dumps(doc), keep_mode=True, check=validate)
+    return loaded[0]
 
 
 def same_url(a: str, b: str) -> bool:
