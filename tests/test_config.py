@@ -93,3 +93,26 @@ def test_durations_and_clock() -> None:
     for bad in ("0m", "5 minutes", "1w"):
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def invoke(path: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--config", str(path), *args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a crash, not a reported error
+    return result.exit_code, result.output
+
+
+def test_a_deeply_nested_topic_query_is_a_config_error(tmp_path: Path) -> None:
+    deep = "(" * 250 + "kyiv" + ")" * 250
+    path = tmp_path / "monitor.toml"
+    db = f'[storage]\ndatabase = "{tmp_path / "db.sqlite"}"\n'
+    path.write_text(f'{db}[topic]\nquery = "{deep}"\n', encoding="utf-8")
+    code, out = invoke(path, "feeds", "list")
+    assert code == 2 and "topic.query: parentheses nested more than 32 levels deep" in out
+    path.write_text(f'{db}[topic]\nquery = "kyiv"\n', encoding="utf-8")
+    for query in (deep, "(" * 100_000, "NOT " * 100_000):
+        code, out = invoke(path, "topic", "test", "--query", query)
+        assert code == 2 and "--query" in out and "Traceback" not in out, out[:300]
+    # a long query is no problem
+    code, out = invoke(path, "topic", "test", "--query", " OR ".join(["kyiv"] * 20_000))
+    assert code == 0, out
