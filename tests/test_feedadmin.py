@@ -291,3 +291,18 @@ def test_edits_keep_the_mode_of_the_config_file(tmp_path: Path, mode: int) -> No
     finally:
         os.umask(old)
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_config_with_a_byte_order_mark_loads_and_is_edited(tmp_path: Path) -> None:
+    """Windows editors save UTF-8 with a BOM: the file loads, and an edit keeps it as it was."""
+    path = config(tmp_path)
+    before = "\ufeff" + path.read_text(encoding="utf-8")
+    path.write_text(before, encoding="utf-8")
+    code, out = run(path, "list")
+    assert code == 0 and "example.org/second.xml" in out, out
+    code, out = run(path, "add", "https://b.example/rss", "--no-check", "--name", "B")
+    assert code == 0, out
+    assert path.read_text(encoding="utf-8").startswith(before)  # the BOM kept, nothing moved
+    assert feeds_of(path)[-1] == ("B", "https://b.example/rss", "")
+    assert run(path, "remove", "B")[0] == 0
+    assert path.read_text(encoding="utf-8") == before

@@ -199,7 +199,8 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     """Read and validate the configuration; raise ConfigError listing every problem."""
     base = cwd or Path.cwd()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Windows editors write one) is not part of the TOML.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(str(path), ["file not found (use --config or MONITOR_CONFIG)"]) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -147,20 +147,26 @@ def discover(client: HttpClient, url: str, now: datetime) -> FeedCheck:
 # -- editing the configuration --------------------------------------------------------------
 
 
-def _read(path: Path) -> Any:
+BOM = "\ufeff"
+
+
+def _read(path: Path) -> tuple[Any, str]:
+    """The document and the byte-order mark it starts with ("" if none), to write back."""
     import tomlkit
 
     try:
-        return tomlkit.parse(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        bom = BOM if text.startswith(BOM) else ""
+        return tomlkit.parse(text.removeprefix(BOM)), bom
     except OSError as exc:
         raise FeedAdminError(f"cannot read {path}: {exc.strerror or exc}") from None
     except tomlkit.exceptions.ParseError as exc:
         raise FeedAdminError(f"{path}: not valid TOML: {exc}") from None
 
 
-def _write(path: Path, doc: Any) -> Settings:
+def _write(path: Path, doc: Any, bom: str) -> Settings:
     """Validate the edited configuration as a whole, then replace the file atomically; the
-    file keeps its mode (the user chose who may read it)."""
+    file keeps its mode (the user chose who may read it) and its byte-order mark."""
     import tomlkit
 
     loaded: list[Settings] = []
@@ -172,7 +178,7 @@ def _write(path: Path, doc: Any) -> Settings:
         except ConfigError as exc:  # name the user's file, not the temporary one
             raise ConfigError(str(path), exc.problems) from None
 
-    atomic_write(path, tomlkit.dumps(doc), keep_mode=True, check=validate)
+    atomic_write(path, bom + tomlkit.dumps(doc), keep_mode=True, check=validate)
     return loaded[0]
 
 
@@ -218,7 +224,7 @@ def _feed_table(feeds: Any, f: FeedConfig) -> Any:
 
 def add_feeds(path: Path, new: Sequence[FeedConfig]) -> tuple[list[FeedConfig], list[str]]:
     """Append feeds not already configured; returns (added, URLs already there)."""
-    doc = _read(path)
+    doc, bom = _read(path)
     feeds = _feeds_array(doc)
     existing = [str(t.get("url", "")) for t in feeds]
     added: list[FeedConfig] = []
@@ -230,13 +236,13 @@ def add_feeds(path: Path, new: Sequence[FeedConfig]) -> tuple[list[FeedConfig], 
         feeds.append(_feed_table(feeds, f))
         added.append(f)
     if added:
-        _write(path, doc)
+        _write(path, doc, bom)
     return added, present
 
 
 def remove_feeds(path: Path, which: str) -> list[FeedConfig]:
     """Remove the feed whose URL is `which`, or every feed named `which` (case-insensitive)."""
-    doc = _read(path)
+    doc, bom = _read(path)
     feeds = doc.get("feeds")
     if feeds is None:
         raise FeedAdminError(f"{path} has no feeds")
@@ -261,7 +267,7 @@ def remove_feeds(path: Path, which: str) -> list[FeedConfig]:
         del feeds[i]
     if len(feeds) == 0:  # tomlkit would leave "feeds = []" at the top of the file
         del doc["feeds"]
-    _write(path, doc)
+    _write(path, doc, bom)
     return removed
 
 
