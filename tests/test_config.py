@@ -116,3 +116,47 @@ def test_a_deeply_nested_topic_query_is_a_config_error(tmp_path: Path) -> None:
     # a long query is no problem
     code, out = invoke(path, "topic", "test", "--query", " OR ".join(["kyiv"] * 20_000))
     assert code == 0, out
+
+
+def test_feed_urls_names_and_groups_that_would_break_later_are_config_errors(
+    tmp_path: Path,
+) -> None:
+    long_url = "https://e.org/" + "a" * 70_000
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f"""
+[storage]
+database = "{tmp_path / "db.sqlite"}"
+[[feeds]]
+name = "Long"
+url = "{long_url}"
+[[feeds]]
+name = "Bell\\u0007 and escape\\u001b[31m"
+url = "https://e.org/a"
+group = "world\\u0000"
+[[feeds]]
+name = "C1 \\u009b and a non-character \\uffff"
+url = "https://e.org/b c"
+[[feeds]]
+url = "https://[::1/feed"
+[[feeds]]
+name = "Tab\\there"
+url = "https://e.org/d\\u0085"
+""",
+        encoding="utf-8",
+    )
+    code, out = invoke(path, "poll")
+    assert code == 2, out
+    for line in (
+        "feeds[0].url: longer than 2048 characters",
+        "feeds[1].name: must not contain control characters (U+0007 at position 5)",
+        "feeds[1].group: must not contain control characters (U+0000 at position 6)",
+        "feeds[2].name: must not contain control characters (U+009B at position 4)",
+        "feeds[2].url: must not contain spaces or control characters",
+        "feeds[3].url: not a valid URL",
+        "feeds[4].name: must not contain control characters (U+0009 at position 4)",
+        "feeds[4].url: must not contain spaces or control characters",
+    ):
+        assert line in out, line
+    assert "a" * 100 not in out  # a long value is shown shortened
+    assert not (tmp_path / "db.sqlite").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -26,6 +27,10 @@ DEFAULT_QUERY = (
     "(ukrain* OR kyiv OR zelensk*) AND (peace OR talks OR negotiat* OR ceasefire OR envoy*)"
 )
 FORMATS = ("md", "html", "json")
+# Feed, webhook and site addresses: real feed URLs are a few hundred characters at most, and
+# 2,048 is what sitemaps, many servers and proxies accept; longer ones fail later (httpx
+# refuses URLs over 65,536 characters).
+MAX_URL_LENGTH = 2048
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,46 @@ def parse_clock(text: str) -> time:
     if h > 23 or mi > 59 or s > 59:
         raise ValueError(f"not a time of day: {text!r}")
     return time(h, mi, s)
+
+
+def _bad_char(c: str) -> bool:
+    """A control character (C0, DEL, C1), or a character XML cannot carry (U+FFFE, U+FFFF):
+    either would corrupt the HTML, Markdown, e-mail or OPML a name ends up in."""
+    return unicodedata.category(c) == "Cc" or c in "\ufffe\uffff"
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be a name shown in digests, mails and OPML, or None."""
+    for i, c in enumerate(value):
+        if _bad_char(c):
+            return f"must not contain control characters (U+{ord(c):04X} at position {i + 1})"
+    return None
+
+
+def clean_text(value: str) -> str:
+    """`value` with control characters replaced and runs of white space made one space."""
+    return " ".join("".join(" " if _bad_char(c) else c for c in value).split())
+
+
+def shorten(value: str, limit: int = 80) -> str:
+    """`value` cut to `limit` characters for a message."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched or linked to, or None."""
+    if len(url) > MAX_URL_LENGTH:
+        return f"longer than {MAX_URL_LENGTH} characters ({len(url)})"
+    if any(c.isspace() or _bad_char(c) for c in url):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number or too big
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an http(s) URL"
+    return None
 
 
 def config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -309,14 +354,15 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     for i, item in enumerate(feeds_raw):
         f = _Reader(problems, f"feeds[{i}]", item)
         url = f.get("url", str, "")
-        name = f.get("name", str, "") or urlsplit(url).hostname or url
+        bad_url = url_problem(url)
+        f.check("url", bad_url is None, f"{bad_url}: {shorten(url)!r}")
+        f.check("url", url not in seen_urls, f"duplicate feed URL {shorten(url)!r}")
+        name = f.get("name", str, "")
         group = f.get("group", str, "")
-        f.check(
-            "url",
-            urlsplit(url).scheme in ("http", "https") and bool(urlsplit(url).hostname),
-            f"must be an http(s) URL, got {url!r}",
-        )
-        f.check("url", url not in seen_urls, f"duplicate feed URL {url!r}")
+        for key, value in (("name", name), ("group", group)):
+            bad_text = text_problem(value)
+            f.check(key, bad_text is None, bad_text or "")
+        name = name or (urlsplit(url).hostname if bad_url is None else None) or url
         seen_urls.add(url)
         f.finish()
         feeds.append(FeedConfig(name=name, url=url, group=group))

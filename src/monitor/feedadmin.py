@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .config import FeedConfig, Settings, load_settings
+from .config import FeedConfig, Settings, clean_text, load_settings, shorten, url_problem
 from .errors import ConfigError, FeedError, FetchError, MonitorError
 from .feeds import ParsedFeed
 from .fetch import HttpClient
@@ -298,14 +298,17 @@ def parse_opml(data: bytes) -> tuple[list[FeedConfig], list[tuple[str, str]]]:
 
     def walk(node: Any, group: str) -> None:
         for outline in node.iterfind("outline"):
-            text = " ".join((outline.get("text") or outline.get("title") or "").split())
+            # Titles may carry control characters (XML allows C1 and DEL): cleaned, so that
+            # the configuration written stays valid.
+            text = clean_text(outline.get("text") or outline.get("title") or "")
             url = (outline.get("xmlUrl") or "").strip()
             if url:
-                if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-                    skipped.append((url, "not an http(s) URL"))
+                problem = url_problem(url)
+                if problem is not None:
+                    skipped.append((shorten(url), problem))
                 else:
-                    name = text or urlsplit(url).hostname or url
-                    feeds.append(FeedConfig(name[:200], url, group[:100]))
+                    name = clean_text(text[:200]) or urlsplit(url).hostname or url
+                    feeds.append(FeedConfig(name, url, clean_text(group[:100])))
             walk(outline, text if not url else group)
 
     walk(body, "")
@@ -324,6 +327,10 @@ def to_opml(title: str, feeds: Sequence[FeedConfig]) -> str:
     """OPML 2.0: feeds with a group inside an outline named after it, the others at the top."""
     import xml.etree.ElementTree as ET
 
+    # The configuration refuses control characters; cleaning here as well makes sure that an
+    # export is always XML that `feeds import` (and any feed reader) can read.
+    title = clean_text(title)
+    feeds = [FeedConfig(clean_text(f.name), f.url, clean_text(f.group)) for f in feeds]
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
