@@ -160,3 +160,72 @@ url = "https://e.org/d\\u0085"
         assert line in out, line
     assert "a" * 100 not in out  # a long value is shown shortened
     assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_values_that_passed_validation_and_crashed_later_are_config_errors(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "monitor.toml"
+    db = tmp_path / "db.sqlite"
+    path.write_text(
+        f"""
+[storage]
+database = "{db}\\u0000"
+[http]
+max_retry_after_seconds = 9223372036854775807
+user_agent = "mönitor/1.0"
+[topic]
+name = "Talks\\u0000"
+[schedule]
+poll_every = "99999999999d"
+[digest]
+directory = "digests\\u0000"
+timezone = "Europe"
+base_url = "https://[::1/archive/"
+formats = []
+site = false
+[delivery.email]
+host = "smtp.example.org\\r\\nRCPT TO:<x@evil.example>"
+username = "ünïcode"
+password_env = "SMTP\\u0000PASSWORD"
+from = "digest\\u0000@example.org"
+to = ["reader@example.org\\u0007"]
+[delivery.webhook]
+urls = ["https://[::1/hook", "https:///no-host", "https://hooks.example.org/a b"]
+""",
+        encoding="utf-8",
+    )
+    code, out = invoke(path, "status")
+    assert code == 2, out
+    for line in (
+        "storage.database: must not contain a NUL character",
+        "http.max_retry_after_seconds: must be between 0 and 604800",
+        "http.user_agent: must be one line of printable ASCII",
+        "topic.name: must not contain control characters (U+0000 at position 6)",
+        "schedule.poll_every: must be between 1m and 7d",
+        "digest.directory: must not contain a NUL character",
+        "digest.timezone: unknown time zone 'Europe'",
+        "digest.base_url: not a valid URL",
+        "digest.formats: must list at least one format",
+        "delivery.email.host: must be a host name",
+        "delivery.email.username: must be printable ASCII",
+        "delivery.email.password_env: must be an environment variable name",
+        "delivery.email.from: not an e-mail address",
+        "delivery.email.to[0]: not an e-mail address",
+        "delivery.webhook.urls[0]: not a valid URL",
+        "delivery.webhook.urls[1]: not an http(s) URL",
+        "delivery.webhook.urls[2]: must not contain spaces or control characters",
+    ):
+        assert line in out, line
+    assert not db.exists()
+    # the bounds themselves are fine
+    path.write_text(
+        f'[storage]\ndatabase = "{db}"\n[http]\nmax_retry_after_seconds = 604800\n'
+        '[schedule]\npoll_every = "7d"\n[digest]\ntimezone = "America/Argentina/Buenos_Aires"\n'
+        'base_url = "https://news.example.org/archive"\nformats = ["json"]\n',
+        encoding="utf-8",
+    )
+    assert invoke(path, "status")[0] == 0
+    path.write_text('[schedule]\npoll_every = "59s"\n', encoding="utf-8")
+    code, out = invoke(path, "status")
+    assert code == 2 and "schedule.poll_every: must be between 1m and 7d" in out

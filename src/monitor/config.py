@@ -131,6 +131,11 @@ class Settings:
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Polling more often than once a minute hammers publishers; the digest is daily, so a week is
+# already far more than needed (and an enormous interval overflows date arithmetic).
+POLL_EVERY_MIN, POLL_EVERY_MAX = 60, 7 * 86400
+MAX_RETRY_AFTER = 7 * 86400
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def parse_duration(text: str) -> int:
@@ -257,6 +262,8 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
 
     st = _Reader(problems, "storage", top.get("storage", dict, {}))
     database = st.get("database", str, "data/monitor.sqlite")
+    st.check("database", bool(database.strip()), "must name a file")
+    st.check("database", "\0" not in database, "must not contain a NUL character")
     st.finish()
 
     h = _Reader(problems, "http", top.get("http", dict, {}))
@@ -282,13 +289,17 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     )
     h.check("max_redirects", 0 <= http.max_redirects <= 20, "must be between 0 and 20")
     h.check(
-        "user_agent",
-        bool(http.user_agent.strip()) and "\n" not in http.user_agent,
-        "must be one non-empty line",
+        "user_agent",  # an HTTP header: httpx encodes it as ASCII
+        bool(http.user_agent.strip()) and all(" " <= c <= "~" for c in http.user_agent),
+        "must be one line of printable ASCII",
     )
     h.check("concurrency", 1 <= http.concurrency <= 256, "must be between 1 and 256")
     h.check("per_host", 1 <= http.per_host <= 32, "must be between 1 and 32")
-    h.check("max_retry_after_seconds", http.max_retry_after_seconds >= 0, "must be >= 0")
+    h.check(
+        "max_retry_after_seconds",
+        0 <= http.max_retry_after_seconds <= MAX_RETRY_AFTER,
+        f"must be between 0 and {MAX_RETRY_AFTER} (7 days)",
+    )
     h.finish()
 
     t = _Reader(problems, "topic", top.get("topic", dict, {}))
@@ -296,6 +307,8 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         name=t.get("name", str, TopicConfig.name), query=t.get("query", str, DEFAULT_QUERY)
     )
     t.check("name", bool(topic.name.strip()), "must not be empty")
+    bad_name = text_problem(topic.name)
+    t.check("name", bad_name is None, bad_name or "")
     from .errors import QueryError
     from .topic import parse_query  # local: topic imports nothing heavy, but keep config lean
 
@@ -312,15 +325,22 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         poll_every = parse_duration(raw_every)
     except ValueError as exc:
         problems.append(f"schedule.poll_every: {exc}")
+    else:
+        sc.check(
+            "poll_every",
+            POLL_EVERY_MIN <= poll_every <= POLL_EVERY_MAX,
+            f"must be between 1m and 7d, got {shorten(raw_every)!r}",
+        )
     sc.finish()
 
     d = _Reader(problems, "digest", top.get("digest", dict, {}))
     directory = d.get("directory", str, "digests")
+    d.check("directory", "\0" not in directory, "must not contain a NUL character")
     tzname = d.get("timezone", str, "Europe/Kyiv")
     try:
         ZoneInfo(tzname)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"digest.timezone: unknown time zone {tzname!r}")
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder
+        problems.append(f"digest.timezone: unknown time zone {shorten(tzname)!r}")
         tzname = "UTC"
     at = time(7, 0)
     try:
@@ -328,18 +348,19 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     except ValueError as exc:
         problems.append(f"digest.at: {exc}")
     base_url = d.get("base_url", str, "")
-    if base_url and urlsplit(base_url).scheme not in ("http", "https"):
-        problems.append("digest.base_url: must be an http(s) URL or empty")
+    bad_base = url_problem(base_url) if base_url else None
+    d.check("base_url", bad_base is None, f"{bad_base} (or empty): {shorten(base_url)!r}")
     formats = d.get("formats", list, list(FORMATS))
     for f in formats:
         if f not in FORMATS:
             problems.append(f"digest.formats: unknown format {f!r} (known: {', '.join(FORMATS)})")
+    d.check("formats", bool(formats), f"must list at least one format ({', '.join(FORMATS)})")
     digest = DigestConfig(
         directory=base / directory,
         timezone=tzname,
         at=at,
         base_url=base_url.rstrip("/") + "/" if base_url else "",
-        formats=tuple(f for f in formats if f in FORMATS),
+        formats=tuple(dict.fromkeys(f for f in formats if f in FORMATS)),  # once each
         max_stories=d.get("max_stories", int, 8),
         points_per_story=d.get("points_per_story", int, 5),
         site=d.get("site", bool, True),
@@ -401,7 +422,7 @@ _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 def _valid_address(value: str) -> bool:
     from email.utils import parseaddr
 
-    if "\r" in value or "\n" in value:
+    if text_problem(value) is not None:  # CR/LF would inject headers; NUL and the rest corrupt
         return False
     return bool(_ADDRESS.match(parseaddr(value)[1]))
 
@@ -427,6 +448,16 @@ def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
             timeout_seconds=float(e.get("timeout_seconds", (int, float), 30.0)),
         )
         e.check("host", bool(email.host.strip()), "must name the SMTP server")
+        e.check(
+            "host",
+            not any(c.isspace() or _bad_char(c) for c in email.host),
+            f"must be a host name, got {shorten(email.host)!r}",
+        )
+        e.check(
+            "username",  # smtplib sends the login as ASCII
+            all(" " <= c <= "~" for c in email.username),
+            "must be printable ASCII",
+        )
         e.check("port", 0 < email.port < 65536, "must be a TCP port")
         e.check(
             "security",
@@ -443,6 +474,12 @@ def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
             not email.username or bool(email.password_env),
             "must name the environment variable holding the password when username is set",
         )
+        e.check(
+            "password_env",
+            not email.password_env or bool(_ENV_NAME.match(email.password_env)),
+            f"must be an environment variable name (letters, digits, _), "
+            f"got {shorten(email.password_env)!r}",
+        )
         e.check("timeout_seconds", 0 < email.timeout_seconds <= 600, "must be between 0 and 600")
         e.finish()
     if "webhook" in d.table:
@@ -453,8 +490,9 @@ def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
             timeout_seconds=float(w.get("timeout_seconds", (int, float), 15)),
         )
         for i, u in enumerate(urls):
-            if not isinstance(u, str) or urlsplit(u).scheme not in ("http", "https"):
-                problems.append(f"delivery.webhook.urls[{i}]: must be an http(s) URL, got {u!r}")
+            bad = url_problem(u) if isinstance(u, str) else "not an http(s) URL"
+            if bad is not None:
+                problems.append(f"delivery.webhook.urls[{i}]: {bad}: {shorten(str(u))!r}")
         w.check("urls", bool(urls), "must list at least one URL")
         w.finish()
     d.finish()
