@@ -177,7 +177,7 @@ user_agent = "mönitor/1.0"
 [topic]
 name = "Talks\\u0000"
 [schedule]
-poll_every = "99999999999d"
+poll_every = "9999999d"
 [digest]
 directory = "digests\\u0000"
 timezone = "Europe"
@@ -229,3 +229,15 @@ urls = ["https://[::1/hook", "https:///no-host", "https://hooks.example.org/a b"
     path.write_text('[schedule]\npoll_every = "59s"\n', encoding="utf-8")
     code, out = invoke(path, "status")
     assert code == 2 and "schedule.poll_every: must be between 1m and 7d" in out
+
+
+def test_toml_nested_too_deeply_and_huge_numbers_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    for body in ("x = " + "[" * 5000 + "]" * 5000, "x = " + "{a=" * 5000 + "1" + "}" * 5000):
+        path.write_text(body + "\n", encoding="utf-8")
+        code, out = invoke(path, "status")
+        assert code == 2 and "not valid TOML: nested too deeply" in out, out[:300]
+    path.write_text(f'[schedule]\npoll_every = "{"9" * 5000}s"\n', encoding="utf-8")
+    code, out = invoke(path, "status")
+    assert code == 2 and "schedule.poll_every: expected a positive duration" in out
+    assert "9" * 100 not in out

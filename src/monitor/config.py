@@ -129,7 +129,7 @@ class Settings:
     extract: ExtractConfig = field(default_factory=ExtractConfig)
 
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_DURATION = re.compile(r"^\s*(\d{1,9})\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Polling more often than once a minute hammers publishers; the digest is daily, so a week is
 # already far more than needed (and an enormous interval overflows date arithmetic).
@@ -142,7 +142,9 @@ def parse_duration(text: str) -> int:
     """'30m' -> 1800. Units: s, m, h, d."""
     m = _DURATION.match(text)
     if not m or int(m.group(1)) <= 0:
-        raise ValueError(f"expected a positive duration such as '30m' or '2h', got {text!r}")
+        raise ValueError(
+            f"expected a positive duration such as '30m' or '2h', got {shorten(text)!r}"
+        )
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 
@@ -257,6 +259,8 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         raise ConfigError(str(path), [f"cannot read: {exc}"]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from exc
+    except RecursionError:  # tomllib recurses once per level of nested arrays and tables
+        raise ConfigError(str(path), ["not valid TOML: nested too deeply"]) from None
     problems: list[str] = []
     top = _Reader(problems, "", raw)
 
