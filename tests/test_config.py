@@ -241,3 +241,16 @@ def test_toml_nested_too_deeply_and_huge_numbers_are_reported(tmp_path: Path) ->
     code, out = invoke(path, "status")
     assert code == 2 and "schedule.poll_every: expected a positive duration" in out
     assert "9" * 100 not in out
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "1e9"])
+def test_webhook_timeout_is_bounded_like_the_others(tmp_path: Path, value: str) -> None:
+    """A NaN, infinite or negative timeout crashed the delivery (socket.settimeout)."""
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f'[storage]\ndatabase = "{tmp_path / "db.sqlite"}"\n[delivery.webhook]\n'
+        f'urls = ["https://hooks.example.org/h"]\ntimeout_seconds = {value}\n',
+        encoding="utf-8",
+    )
+    code, out = invoke(path, "status")
+    assert code == 2 and "delivery.webhook.timeout_seconds: must be between 0 and 600" in out

@@ -498,6 +498,7 @@ def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
             if bad is not None:
                 problems.append(f"delivery.webhook.urls[{i}]: {bad}: {shorten(str(u))!r}")
         w.check("urls", bool(urls), "must list at least one URL")
+        w.check("timeout_seconds", 0 < webhook.timeout_seconds <= 600, "must be between 0 and 600")
         w.finish()
     d.finish()
     return DeliveryConfig(email=email, webhook=webhook, max_attempts=max_attempts)
