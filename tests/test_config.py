@@ -226,9 +226,14 @@ urls = ["https://[::1/hook", "https:///no-host", "https://hooks.example.org/a b"
         encoding="utf-8",
     )
     assert invoke(path, "status")[0] == 0
-    path.write_text('[schedule]\npoll_every = "59s"\n', encoding="utf-8")
+    path.write_text(
+        '[schedule]\npoll_every = "59s"\n[delivery.email]\nhost = "h"\nfrom = "a@b.org"\n'
+        'to = ["c@d.org"]\nusername = "u"\npassword_env = "SMTP_PASSWORD\\n"\n',
+        encoding="utf-8",
+    )
     code, out = invoke(path, "status")
     assert code == 2 and "schedule.poll_every: must be between 1m and 7d" in out
+    assert "delivery.email.password_env: must be an environment variable name" in out
 
 
 def test_toml_nested_too_deeply_and_huge_numbers_are_reported(tmp_path: Path) -> None:

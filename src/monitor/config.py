@@ -135,7 +135,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # already far more than needed (and an enormous interval overflows date arithmetic).
 POLL_EVERY_MIN, POLL_EVERY_MAX = 60, 7 * 86400
 MAX_RETRY_AFTER = 7 * 86400
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # used with fullmatch
 
 
 def parse_duration(text: str) -> int:
@@ -353,7 +353,11 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         problems.append(f"digest.at: {exc}")
     base_url = d.get("base_url", str, "")
     bad_base = url_problem(base_url) if base_url else None
-    d.check("base_url", bad_base is None, f"{bad_base} (or empty): {shorten(base_url)!r}")
+    d.check(
+        "base_url",
+        bad_base is None,
+        f"{bad_base}: {shorten(base_url)!r} (leave it empty for relative links)",
+    )
     formats = d.get("formats", list, list(FORMATS))
     for f in formats:
         if f not in FORMATS:
@@ -480,7 +484,7 @@ def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
         )
         e.check(
             "password_env",
-            not email.password_env or bool(_ENV_NAME.match(email.password_env)),
+            not email.password_env or bool(_ENV_NAME.fullmatch(email.password_env)),
             f"must be an environment variable name (letters, digits, _), "
             f"got {shorten(email.password_env)!r}",
         )
