@@ -93,3 +93,169 @@ def test_durations_and_clock() -> None:
     for bad in ("0m", "5 minutes", "1w"):
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def invoke(path: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--config", str(path), *args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a crash, not a reported error
+    return result.exit_code, result.output
+
+
+def test_a_deeply_nested_topic_query_is_a_config_error(tmp_path: Path) -> None:
+    deep = "(" * 250 + "kyiv" + ")" * 250
+    path = tmp_path / "monitor.toml"
+    db = f'[storage]\ndatabase = "{tmp_path / "db.sqlite"}"\n'
+    path.write_text(f'{db}[topic]\nquery = "{deep}"\n', encoding="utf-8")
+    code, out = invoke(path, "feeds", "list")
+    assert code == 2 and "topic.query: parentheses nested more than 32 levels deep" in out
+    path.write_text(f'{db}[topic]\nquery = "kyiv"\n', encoding="utf-8")
+    for query in (deep, "(" * 100_000, "NOT " * 100_000):
+        code, out = invoke(path, "topic", "test", "--query", query)
+        assert code == 2 and "--query" in out and "Traceback" not in out, out[:300]
+    # a long query is no problem
+    code, out = invoke(path, "topic", "test", "--query", " OR ".join(["kyiv"] * 20_000))
+    assert code == 0, out
+
+
+def test_feed_urls_names_and_groups_that_would_break_later_are_config_errors(
+    tmp_path: Path,
+) -> None:
+    long_url = "https://e.org/" + "a" * 70_000
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f"""
+[storage]
+database = "{tmp_path / "db.sqlite"}"
+[[feeds]]
+name = "Long"
+url = "{long_url}"
+[[feeds]]
+name = "Bell\\u0007 and escape\\u001b[31m"
+url = "https://e.org/a"
+group = "world\\u0000"
+[[feeds]]
+name = "C1 \\u009b and a non-character \\uffff"
+url = "https://e.org/b c"
+[[feeds]]
+url = "https://[::1/feed"
+[[feeds]]
+name = "Tab\\there"
+url = "https://e.org/d\\u0085"
+""",
+        encoding="utf-8",
+    )
+    code, out = invoke(path, "poll")
+    assert code == 2, out
+    for line in (
+        "feeds[0].url: longer than 2048 characters",
+        "feeds[1].name: must not contain control characters (U+0007 at position 5)",
+        "feeds[1].group: must not contain control characters (U+0000 at position 6)",
+        "feeds[2].name: must not contain control characters (U+009B at position 4)",
+        "feeds[2].url: must not contain spaces or control characters",
+        "feeds[3].url: not a valid URL",
+        "feeds[4].name: must not contain control characters (U+0009 at position 4)",
+        "feeds[4].url: must not contain spaces or control characters",
+    ):
+        assert line in out, line
+    assert "a" * 100 not in out  # a long value is shown shortened
+    assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_values_that_passed_validation_and_crashed_later_are_config_errors(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "monitor.toml"
+    db = tmp_path / "db.sqlite"
+    path.write_text(
+        f"""
+[storage]
+database = "{db}\\u0000"
+[http]
+max_retry_after_seconds = 9223372036854775807
+user_agent = "mönitor/1.0"
+[topic]
+name = "Talks\\u0000"
+[schedule]
+poll_every = "9999999d"
+[digest]
+directory = "digests\\u0000"
+timezone = "Europe"
+base_url = "https://[::1/archive/"
+formats = []
+site = false
+[delivery.email]
+host = "smtp.example.org\\r\\nRCPT TO:<x@evil.example>"
+username = "ünïcode"
+password_env = "SMTP\\u0000PASSWORD"
+from = "digest\\u0000@example.org"
+to = ["reader@example.org\\u0007"]
+[delivery.webhook]
+urls = ["https://[::1/hook", "https:///no-host", "https://hooks.example.org/a b"]
+""",
+        encoding="utf-8",
+    )
+    code, out = invoke(path, "status")
+    assert code == 2, out
+    for line in (
+        "storage.database: must not contain a NUL character",
+        "http.max_retry_after_seconds: must be between 0 and 604800",
+        "http.user_agent: must be one line of printable ASCII",
+        "topic.name: must not contain control characters (U+0000 at position 6)",
+        "schedule.poll_every: must be between 1m and 7d",
+        "digest.directory: must not contain a NUL character",
+        "digest.timezone: unknown time zone 'Europe'",
+        "digest.base_url: not a valid URL",
+        "digest.formats: must list at least one format",
+        "delivery.email.host: must be a host name",
+        "delivery.email.username: must be printable ASCII",
+        "delivery.email.password_env: must be an environment variable name",
+        "delivery.email.from: not an e-mail address",
+        "delivery.email.to[0]: not an e-mail address",
+        "delivery.webhook.urls[0]: not a valid URL",
+        "delivery.webhook.urls[1]: not an http(s) URL",
+        "delivery.webhook.urls[2]: must not contain spaces or control characters",
+    ):
+        assert line in out, line
+    assert not db.exists()
+    # the bounds themselves are fine
+    path.write_text(
+        f'[storage]\ndatabase = "{db}"\n[http]\nmax_retry_after_seconds = 604800\n'
+        '[schedule]\npoll_every = "7d"\n[digest]\ntimezone = "America/Argentina/Buenos_Aires"\n'
+        'base_url = "https://news.example.org/archive"\nformats = ["json"]\n',
+        encoding="utf-8",
+    )
+    assert invoke(path, "status")[0] == 0
+    path.write_text(
+        '[schedule]\npoll_every = "59s"\n[delivery.email]\nhost = "h"\nfrom = "a@b.org"\n'
+        'to = ["c@d.org"]\nusername = "u"\npassword_env = "SMTP_PASSWORD\\n"\n',
+        encoding="utf-8",
+    )
+    code, out = invoke(path, "status")
+    assert code == 2 and "schedule.poll_every: must be between 1m and 7d" in out
+    assert "delivery.email.password_env: must be an environment variable name" in out
+
+
+def test_toml_nested_too_deeply_and_huge_numbers_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.toml"
+    for body in ("x = " + "[" * 5000 + "]" * 5000, "x = " + "{a=" * 5000 + "1" + "}" * 5000):
+        path.write_text(body + "\n", encoding="utf-8")
+        code, out = invoke(path, "status")
+        assert code == 2 and "not valid TOML: nested too deeply" in out, out[:300]
+    path.write_text(f'[schedule]\npoll_every = "{"9" * 5000}s"\n', encoding="utf-8")
+    code, out = invoke(path, "status")
+    assert code == 2 and "schedule.poll_every: expected a positive duration" in out
+    assert "9" * 100 not in out
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "1e9"])
+def test_webhook_timeout_is_bounded_like_the_others(tmp_path: Path, value: str) -> None:
+    """A NaN, infinite or negative timeout crashed the delivery (socket.settimeout)."""
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f'[storage]\ndatabase = "{tmp_path / "db.sqlite"}"\n[delivery.webhook]\n'
+        f'urls = ["https://hooks.example.org/h"]\ntimeout_seconds = {value}\n',
+        encoding="utf-8",
+    )
+    code, out = invoke(path, "status")
+    assert code == 2 and "delivery.webhook.timeout_seconds: must be between 0 and 600" in out

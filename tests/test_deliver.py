@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -57,8 +58,6 @@ def settings_for(tmp_path: Path, port: int, hook_url: str | None = None, **extra
         f"""
 [storage]
 database = "{tmp_path / "m.sqlite"}"
-[topic]
-name = "Ukraine peace talks\\r\\nBcc: victim@example.org"
 [digest]
 directory = "{tmp_path / "digests"}"
 base_url = "{extra.get("base_url", "")}"
@@ -72,7 +71,11 @@ from = "Ukraine talks digest <digest@monitor.example.org>"
 to = {json.dumps(RCPTS)}
 {webhook}""",
     )
-    return load_settings(cfg, cwd=tmp_path)
+    settings = load_settings(cfg, cwd=tmp_path)
+    # The configuration refuses control characters in the topic's name; the mail must stay
+    # safe all the same.
+    injected = "Ukraine peace talks\r\nBcc: victim@example.org"
+    return replace(settings, topic=replace(settings.topic, name=injected))
 
 
 def built(settings: Settings, day: date = DAY) -> Store:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -268,3 +271,158 @@ def test_an_inline_feed_array_is_extended_in_its_own_style(tmp_path: Path) -> No
     assert run(path, "add", "https://y.example/f", "--no-check", "--name", "Y")[0] == 0
     assert path.read_text(encoding="utf-8").count("\n") == 1
     assert [f[0] for f in feeds_of(path)] == ["X", "Y"]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o664])
+def test_edits_keep_the_mode_of_the_config_file(tmp_path: Path, mode: int) -> None:
+    path = config(tmp_path)
+    path.chmod(mode)
+    opml = tmp_path / "reader.opml"
+    opml.write_bytes(OPML)
+    old = os.umask(0o022)
+    try:
+        for args in (
+            ("add", "https://b.example/rss", "--no-check", "--name", "B"),
+            ("import", str(opml)),
+            ("remove", "B"),
+        ):
+            code, out = run(path, *args)
+            assert code == 0, out
+            assert stat.S_IMODE(path.stat().st_mode) == mode, args
+    finally:
+        os.umask(old)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_config_with_a_byte_order_mark_loads_and_is_edited(tmp_path: Path) -> None:
+    """Windows editors save UTF-8 with a BOM: the file loads, and an edit keeps it as it was."""
+    path = config(tmp_path)
+    before = "\ufeff" + path.read_text(encoding="utf-8")
+    path.write_text(before, encoding="utf-8")
+    code, out = run(path, "list")
+    assert code == 0 and "example.org/second.xml" in out, out
+    code, out = run(path, "add", "https://b.example/rss", "--no-check", "--name", "B")
+    assert code == 0, out
+    assert path.read_text(encoding="utf-8").startswith(before)  # the BOM kept, nothing moved
+    assert feeds_of(path)[-1] == ("B", "https://b.example/rss", "")
+    assert run(path, "remove", "B")[0] == 0
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_import_cleans_control_characters_and_skips_unusable_urls(tmp_path: Path) -> None:
+    long_url = "https://e.org/" + "a" * 5000
+    opml = tmp_path / "reader.opml"
+    opml.write_bytes(
+        f"""<?xml version="1.0" encoding="utf-8"?>
+<opml version="2.0"><body>
+  <outline text="News\x7f&#x9b;31m desk&#x85;">
+    <outline type="rss" text="Del\x7f and&#x9b; CSI" xmlUrl="https://e.org/one"/>
+    <outline type="rss" text="&#x80;&#x9f;" xmlUrl="https://two.example/feed"/>
+  </outline>
+  <outline type="rss" text="Long" xmlUrl="{long_url}"/>
+  <outline type="rss" text="Space" xmlUrl="https://e.org/a b"/>
+  <outline type="rss" text="Bracket" xmlUrl="https://[::1/feed"/>
+</body></opml>""".encode()
+    )
+    path = config(tmp_path)
+    code, out = run(path, "import", str(opml))
+    assert code == 0, out
+    assert "2 feeds added" in out and "3 skipped" in out
+    assert "longer than 2048 characters" in out and "spaces or control characters" in out
+    assert "not a valid URL" in out and "a" * 100 not in out
+    assert feeds_of(path)[2:] == [
+        ("Del and CSI", "https://e.org/one", "News 31m desk"),
+        ("two.example", "https://two.example/feed", "News 31m desk"),
+    ]
+
+
+def test_export_always_imports_back(tmp_path: Path) -> None:
+    names = [
+        ("Ukraïnska Pravda — «news» & more", "world & co"),
+        ("<b>\"quoted\"</b> ]]> 'apos'", "<group>"),
+        ("Emoji 🇺🇦 and RTL عربى", ""),
+    ]
+    body = "".join(
+        f'[[feeds]]\nname = {json.dumps(n, ensure_ascii=False)}\nurl = "https://e{i}.example/f?a=1&b=2"\n'
+        + (f"group = {json.dumps(g, ensure_ascii=False)}\n" if g else "")
+        for i, (n, g) in enumerate(names)
+    )
+    source = tmp_path / "source.toml"
+    source.write_text('[topic]\nname = "Talks <&> \\"x\\""\n' + body, encoding="utf-8")
+    target = tmp_path / "target.toml"
+    target.write_text("", encoding="utf-8")
+    opml = tmp_path / "feeds.opml"
+    code, out = run(source, "export", "-o", str(opml))
+    assert code == 0, out
+    code, out = run(target, "import", str(opml))
+    assert code == 0 and "3 feeds added" in out, out
+    assert feeds_of(target) == feeds_of(source)
+    # to_opml itself never writes a character XML cannot carry, whatever it is given
+    from monitor.config import FeedConfig
+
+    text = to_opml("t\x00", [FeedConfig("a\x01b\ufffe", "https://e.org/f", "g\x1b")])
+    feeds, _ = parse_opml(text.encode("utf-8"))
+    assert [(f.name, f.group) for f in feeds] == [("a b", "g")]
+
+
+class BadRedirect(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", "http://[::1/feed")  # not a URL: an unclosed bracket
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_invalid_urls_are_reported_not_a_crash(tmp_path: Path) -> None:
+    path = config(tmp_path)
+    before = path.read_text(encoding="utf-8")
+    with http_server(BadRedirect) as base:
+        code, out = run(path, "check", f"{base}/feed", "http://[::1/f", "http://e.org:99999/f")
+        assert code == 1 and out.count("FAIL") == 3, out
+        assert "not a valid URL" in out and "0 of 3 feeds OK" in out
+        code, out = run(path, "check", "https://e.org/" + "a" * 70_000)
+        assert code == 1 and "FAIL" in out and "longer than 8192 characters" in out
+    for url, message in (
+        ("http://[::1/f", "not a valid URL"),
+        ("https://e.org/" + "a" * 3000, "longer than 2048 characters"),
+        ("https://e.org/a b", "spaces or control characters"),
+    ):
+        code, out = run(path, "add", url, "--no-check")
+        assert code == 2 and message in out, out[:300]
+    assert path.read_text(encoding="utf-8") == before
+
+
+class ControlTitle(BaseHTTPRequestHandler):
+    FEED = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        b"<title>Daily\x7f &#x1b;[31mNews&#x85;</title><link>https://n.example/</link>"
+        b"<item><title>A</title><link>https://n.example/a</link></item></channel></rss>"
+    )
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(self.FEED)))
+        self.end_headers()
+        self.wfile.write(self.FEED)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_add_cleans_a_feed_title_but_refuses_control_characters_given(tmp_path: Path) -> None:
+    path = config(tmp_path)
+    with http_server(ControlTitle) as base:
+        code, out = run(path, "add", f"{base}/rss")
+        assert code == 0, out
+        assert feeds_of(path)[-1] == ("Daily [31mNews", f"{base}/rss", "")
+    before = path.read_text(encoding="utf-8")
+    code, out = run(path, "add", "https://c.example/f", "--no-check", "--name", "C\x1b[2J")
+    assert code == 2 and "feeds[3].name: must not contain control characters" in out
+    code, out = run(path, "add", "https://c.example/f", "--no-check", "--group", "g\x07")
+    assert code == 2 and "feeds[3].group: must not contain control characters" in out
+    assert path.read_text(encoding="utf-8") == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

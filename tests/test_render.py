@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import stat
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
 from monitor.config import DigestConfig
 from monitor.digest import Copy, Digest, DigestArticle, Point, SourceHealth, Story, Totals
 from monitor.render import md, safe_url, to_html, to_json, to_markdown, to_text, write_digest
@@ -236,3 +243,30 @@ def test_also_covered_numbers_a_second_article_of_one_outlet() -> None:
     evil = replace(second, title='x" onmouseover="alert(1)')
     html = to_html(replace(digest, stories=(replace(story, articles=(quoted, first, evil)),)))
     assert 'title="x&#34; onmouseover=&#34;alert(1)"' in html
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_written_files_get_the_mode_of_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """Digests, the site, the Atom feed and an OPML export are readable as any file the user
+    writes (a web server running as another user must be able to read index.html)."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        '[storage]\ndatabase = "db.sqlite"\n[digest]\ndirectory = "site"\n'
+        '[[feeds]]\nname = "A"\nurl = "https://a.example.org/rss"\n',
+        encoding="utf-8",
+    )
+    old = os.umask(umask)
+    try:
+        with contextlib.chdir(tmp_path):
+            for args in (["digest", "--date", "2026-02-18"], ["feeds", "export", "-o", "f.opml"]):
+                result = CliRunner().invoke(cli, ["--config", str(config), *args])
+                assert result.exit_code == 0, result.output
+    finally:
+        os.umask(old)
+    written = [*(tmp_path / "site").rglob("*"), tmp_path / "f.opml"]
+    names = {p.name for p in written}
+    assert {"2026-02-18.md", "2026-02-18.html", "2026-02-18.json", "index.html"} <= names
+    assert {"feed.xml", "search-index.json", "search.js", "f.opml"} <= names
+    for path in written:
+        if path.is_file():
+            assert stat.S_IMODE(path.stat().st_mode) == mode, path

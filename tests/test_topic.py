@@ -6,7 +6,18 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import QueryError
-from monitor.topic import And, Or, Phrase, Term, entry_text, matches, parse_query
+from monitor.topic import (
+    MAX_DEPTH,
+    And,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    entry_text,
+    matches,
+    parse_query,
+    query_terms,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,6 +56,27 @@ def test_phrases_prefixes_case_and_diacritics() -> None:
 def test_bad_queries_raise(bad: str) -> None:
     with pytest.raises(QueryError):
         parse_query(bad)
+
+
+def test_nesting_is_limited_and_reported_not_a_crash() -> None:
+    def nested(depth: int) -> str:
+        return "(" * depth + "kyiv OR (peace talks)" + ")" * depth
+
+    ok = nested(MAX_DEPTH - 1)  # the inner "(peace talks)" is one level more
+    assert matches(ok, "Peace talks resume") and query_terms(ok) == ["kyiv", "peace", "talks"]
+    for depth in (MAX_DEPTH, 250, 100_000):
+        with pytest.raises(QueryError, match=f"more than {MAX_DEPTH} levels"):
+            parse_query(nested(depth))
+    with pytest.raises(QueryError, match=f"more than {MAX_DEPTH} levels"):
+        parse_query("(" * 250)
+
+
+def test_long_not_chains_and_long_queries_parse() -> None:
+    assert parse_query("NOT " * 10_000 + "x") == Term("x")
+    assert parse_query("NOT " * 10_001 + "x") == Not(Term("x"))
+    assert matches("NOT NOT NOT olympic*", "Ukraine talks")
+    many = " OR ".join(f"name{i}" for i in range(50_000))
+    assert matches(many, "name49999 spoke") and not matches(many, "nobody spoke")
 
 
 # Titles and summaries as the Feb 2026 feed captures carry them.

@@ -26,8 +26,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .files import atomic_write
 from .models import DigestRecord
-from .render import SITE_CSP, atomic_write, long_date, safe_url
+from .render import SITE_CSP, long_date, safe_url
 
 _STORY_ID = re.compile(r"^s[0-9a-f]{12}$")
 INDEX_VERSION = 1

@@ -36,11 +36,12 @@ def _client(settings: Settings) -> HttpClient:
 @pass_ctx
 def feeds_add(ctx: Context, url: str, name: str | None, group: str, no_check: bool) -> None:
     """Add a feed. URL may be the feed itself or a web page that announces its feed."""
-    from .config import FeedConfig
+    from .config import FeedConfig, shorten, url_problem
     from .feedadmin import add_feeds, discover, same_url
 
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-        raise click.BadParameter(f"expected an http(s) URL, got {url!r}", param_hint="URL")
+    problem = url_problem(url)
+    if problem is not None:
+        raise click.BadParameter(f"{problem}: {shorten(url)!r}", param_hint="URL")
     try:
         settings = ctx.settings()
         if any(same_url(url, f.url) for f in settings.feeds):
@@ -160,7 +161,7 @@ def feeds_import(ctx: Context, file: Path) -> None:
 def feeds_export(ctx: Context, output: Path | None) -> None:
     """The configured feeds as OPML 2.0, for any feed reader."""
     from .feedadmin import to_opml
-    from .render import atomic_write
+    from .files import atomic_write
 
     try:
         settings = ctx.settings()

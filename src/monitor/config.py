@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__
 from .errors import ConfigError
+from .links import link_problem
 
 DEFAULT_CONFIG = Path("config/monitor.toml")
 CONFIG_ENV = "MONITOR_CONFIG"
@@ -26,6 +28,10 @@ DEFAULT_QUERY = (
     "(ukrain* OR kyiv OR zelensk*) AND (peace OR talks OR negotiat* OR ceasefire OR envoy*)"
 )
 FORMATS = ("md", "html", "json")
+# Feed, webhook and site addresses: real feed URLs are a few hundred characters at most, and
+# 2,048 is what sitemaps, many servers and proxies accept; longer ones fail later (httpx
+# refuses URLs over 65,536 characters).
+MAX_URL_LENGTH = 2048
 
 
 @dataclass(frozen=True)
@@ -124,15 +130,22 @@ class Settings:
     extract: ExtractConfig = field(default_factory=ExtractConfig)
 
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_DURATION = re.compile(r"^\s*(\d{1,9})\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Polling more often than once a minute hammers publishers; the digest is daily, so a week is
+# already far more than needed (and an enormous interval overflows date arithmetic).
+POLL_EVERY_MIN, POLL_EVERY_MAX = 60, 7 * 86400
+MAX_RETRY_AFTER = 7 * 86400
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # used with fullmatch
 
 
 def parse_duration(text: str) -> int:
     """'30m' -> 1800. Units: s, m, h, d."""
     m = _DURATION.match(text)
     if not m or int(m.group(1)) <= 0:
-        raise ValueError(f"expected a positive duration such as '30m' or '2h', got {text!r}")
+        raise ValueError(
+            f"expected a positive duration such as '30m' or '2h', got {shorten(text)!r}"
+        )
     return int(m.group(1)) * _UNITS[m.group(2)]
 
 
@@ -144,6 +157,38 @@ def parse_clock(text: str) -> time:
     if h > 23 or mi > 59 or s > 59:
         raise ValueError(f"not a time of day: {text!r}")
     return time(h, mi, s)
+
+
+def _bad_char(c: str) -> bool:
+    """A control character (C0, DEL, C1), or a character XML cannot carry (U+FFFE, U+FFFF):
+    either would corrupt the HTML, Markdown, e-mail or OPML a name ends up in."""
+    return unicodedata.category(c) == "Cc" or c in "\ufffe\uffff"
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be a name shown in digests, mails and OPML, or None."""
+    for i, c in enumerate(value):
+        if _bad_char(c):
+            return f"must not contain control characters (U+{ord(c):04X} at position {i + 1})"
+    return None
+
+
+def clean_text(value: str) -> str:
+    """`value` with control characters replaced and runs of white space made one space."""
+    return " ".join("".join(" " if _bad_char(c) else c for c in value).split())
+
+
+def shorten(value: str, limit: int = 80) -> str:
+    """`value` cut to `limit` characters for a message."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched or linked to, or None (the checks applied to feed links,
+    with a tighter length limit)."""
+    if len(url) > MAX_URL_LENGTH:
+        return f"longer than {MAX_URL_LENGTH} characters ({len(url)})"
+    return link_problem(url) or None
 
 
 def config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -199,18 +244,23 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     """Read and validate the configuration; raise ConfigError listing every problem."""
     base = cwd or Path.cwd()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Windows editors write one) is not part of the TOML.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(str(path), ["file not found (use --config or MONITOR_CONFIG)"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), [f"cannot read: {exc}"]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from exc
+    except RecursionError:  # tomllib recurses once per level of nested arrays and tables
+        raise ConfigError(str(path), ["not valid TOML: nested too deeply"]) from None
     problems: list[str] = []
     top = _Reader(problems, "", raw)
 
     st = _Reader(problems, "storage", top.get("storage", dict, {}))
     database = st.get("database", str, "data/monitor.sqlite")
+    st.check("database", bool(database.strip()), "must name a file")
+    st.check("database", "\0" not in database, "must not contain a NUL character")
     st.finish()
 
     h = _Reader(problems, "http", top.get("http", dict, {}))
@@ -236,13 +286,17 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     )
     h.check("max_redirects", 0 <= http.max_redirects <= 20, "must be between 0 and 20")
     h.check(
-        "user_agent",
-        bool(http.user_agent.strip()) and "\n" not in http.user_agent,
-        "must be one non-empty line",
+        "user_agent",  # an HTTP header: httpx encodes it as ASCII
+        bool(http.user_agent.strip()) and all(" " <= c <= "~" for c in http.user_agent),
+        "must be one line of printable ASCII",
     )
     h.check("concurrency", 1 <= http.concurrency <= 256, "must be between 1 and 256")
     h.check("per_host", 1 <= http.per_host <= 32, "must be between 1 and 32")
-    h.check("max_retry_after_seconds", http.max_retry_after_seconds >= 0, "must be >= 0")
+    h.check(
+        "max_retry_after_seconds",
+        0 <= http.max_retry_after_seconds <= MAX_RETRY_AFTER,
+        f"must be between 0 and {MAX_RETRY_AFTER} (7 days)",
+    )
     h.finish()
 
     t = _Reader(problems, "topic", top.get("topic", dict, {}))
@@ -250,6 +304,8 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         name=t.get("name", str, TopicConfig.name), query=t.get("query", str, DEFAULT_QUERY)
     )
     t.check("name", bool(topic.name.strip()), "must not be empty")
+    bad_name = text_problem(topic.name)
+    t.check("name", bad_name is None, bad_name or "")
     from .errors import QueryError
     from .topic import parse_query  # local: topic imports nothing heavy, but keep config lean
 
@@ -266,15 +322,22 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         poll_every = parse_duration(raw_every)
     except ValueError as exc:
         problems.append(f"schedule.poll_every: {exc}")
+    else:
+        sc.check(
+            "poll_every",
+            POLL_EVERY_MIN <= poll_every <= POLL_EVERY_MAX,
+            f"must be between 1m and 7d, got {shorten(raw_every)!r}",
+        )
     sc.finish()
 
     d = _Reader(problems, "digest", top.get("digest", dict, {}))
     directory = d.get("directory", str, "digests")
+    d.check("directory", "\0" not in directory, "must not contain a NUL character")
     tzname = d.get("timezone", str, "Europe/Kyiv")
     try:
         ZoneInfo(tzname)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"digest.timezone: unknown time zone {tzname!r}")
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder
+        problems.append(f"digest.timezone: unknown time zone {shorten(tzname)!r}")
         tzname = "UTC"
     at = time(7, 0)
     try:
@@ -282,18 +345,23 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     except ValueError as exc:
         problems.append(f"digest.at: {exc}")
     base_url = d.get("base_url", str, "")
-    if base_url and urlsplit(base_url).scheme not in ("http", "https"):
-        problems.append("digest.base_url: must be an http(s) URL or empty")
+    bad_base = url_problem(base_url) if base_url else None
+    d.check(
+        "base_url",
+        bad_base is None,
+        f"{bad_base}: {shorten(base_url)!r} (leave it empty for relative links)",
+    )
     formats = d.get("formats", list, list(FORMATS))
     for f in formats:
         if f not in FORMATS:
             problems.append(f"digest.formats: unknown format {f!r} (known: {', '.join(FORMATS)})")
+    d.check("formats", bool(formats), f"must list at least one format ({', '.join(FORMATS)})")
     digest = DigestConfig(
         directory=base / directory,
         timezone=tzname,
         at=at,
         base_url=base_url.rstrip("/") + "/" if base_url else "",
-        formats=tuple(f for f in formats if f in FORMATS),
+        formats=tuple(dict.fromkeys(f for f in formats if f in FORMATS)),  # once each
         max_stories=d.get("max_stories", int, 8),
         points_per_story=d.get("points_per_story", int, 5),
         site=d.get("site", bool, True),
@@ -308,14 +376,15 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     for i, item in enumerate(feeds_raw):
         f = _Reader(problems, f"feeds[{i}]", item)
         url = f.get("url", str, "")
-        name = f.get("name", str, "") or urlsplit(url).hostname or url
+        bad_url = url_problem(url)
+        f.check("url", bad_url is None, f"{bad_url}: {shorten(url)!r}")
+        f.check("url", url not in seen_urls, f"duplicate feed URL {shorten(url)!r}")
+        name = f.get("name", str, "")
         group = f.get("group", str, "")
-        f.check(
-            "url",
-            urlsplit(url).scheme in ("http", "https") and bool(urlsplit(url).hostname),
-            f"must be an http(s) URL, got {url!r}",
-        )
-        f.check("url", url not in seen_urls, f"duplicate feed URL {url!r}")
+        for key, value in (("name", name), ("group", group)):
+            bad_text = text_problem(value)
+            f.check(key, bad_text is None, bad_text or "")
+        name = name or (urlsplit(url).hostname if bad_url is None else None) or url
         seen_urls.add(url)
         f.finish()
         feeds.append(FeedConfig(name=name, url=url, group=group))
@@ -354,7 +423,7 @@ _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 def _valid_address(value: str) -> bool:
     from email.utils import parseaddr
 
-    if "\r" in value or "\n" in value:
+    if text_problem(value) is not None:  # CR/LF would inject headers; NUL and the rest corrupt
         return False
     return bool(_ADDRESS.match(parseaddr(value)[1]))
 
@@ -380,6 +449,16 @@ def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
             timeout_seconds=float(e.get("timeout_seconds", (int, float), 30.0)),
         )
         e.check("host", bool(email.host.strip()), "must name the SMTP server")
+        e.check(
+            "host",
+            not any(c.isspace() or _bad_char(c) for c in email.host),
+            f"must be a host name, got {shorten(email.host)!r}",
+        )
+        e.check(
+            "username",  # smtplib sends the login as ASCII
+            all(" " <= c <= "~" for c in email.username),
+            "must be printable ASCII",
+        )
         e.check("port", 0 < email.port < 65536, "must be a TCP port")
         e.check(
             "security",
@@ -396,6 +475,12 @@ def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
             not email.username or bool(email.password_env),
             "must name the environment variable holding the password when username is set",
         )
+        e.check(
+            "password_env",
+            not email.password_env or bool(_ENV_NAME.fullmatch(email.password_env)),
+            f"must be an environment variable name (letters, digits, _), "
+            f"got {shorten(email.password_env)!r}",
+        )
         e.check("timeout_seconds", 0 < email.timeout_seconds <= 600, "must be between 0 and 600")
         e.finish()
     if "webhook" in d.table:
@@ -406,9 +491,11 @@ def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
             timeout_seconds=float(w.get("timeout_seconds", (int, float), 15)),
         )
         for i, u in enumerate(urls):
-            if not isinstance(u, str) or urlsplit(u).scheme not in ("http", "https"):
-                problems.append(f"delivery.webhook.urls[{i}]: must be an http(s) URL, got {u!r}")
+            bad = url_problem(u) if isinstance(u, str) else "not an http(s) URL"
+            if bad is not None:
+                problems.append(f"delivery.webhook.urls[{i}]: {bad}: {shorten(str(u))!r}")
         w.check("urls", bool(urls), "must list at least one URL")
+        w.check("timeout_seconds", 0 < webhook.timeout_seconds <= 600, "must be between 0 and 600")
         w.finish()
     d.finish()
     return DeliveryConfig(email=email, webhook=webhook, max_attempts=max_attempts)

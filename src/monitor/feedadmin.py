@@ -7,8 +7,6 @@ file (atomically), so a bad edit never leaves a broken config behind.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,10 +14,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .config import FeedConfig, Settings, load_settings
+from .config import FeedConfig, Settings, clean_text, load_settings, shorten, url_problem
 from .errors import ConfigError, FeedError, FetchError, MonitorError
 from .feeds import ParsedFeed
 from .fetch import HttpClient
+from .files import atomic_write
 
 # As polling asks (pipeline.FEED_ACCEPT), and HTML too: `feeds add` may be given a web page.
 FEED_ACCEPT = (
@@ -148,40 +147,39 @@ def discover(client: HttpClient, url: str, now: datetime) -> FeedCheck:
 # -- editing the configuration --------------------------------------------------------------
 
 
-def _read(path: Path) -> Any:
+BOM = "\ufeff"
+
+
+def _read(path: Path) -> tuple[Any, str]:
+    """The document and the byte-order mark it starts with ("" if none), to write back."""
     import tomlkit
 
     try:
-        return tomlkit.parse(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        bom = BOM if text.startswith(BOM) else ""
+        return tomlkit.parse(text.removeprefix(BOM)), bom
     except OSError as exc:
         raise FeedAdminError(f"cannot read {path}: {exc.strerror or exc}") from None
     except tomlkit.exceptions.ParseError as exc:
         raise FeedAdminError(f"{path}: not valid TOML: {exc}") from None
 
 
-def _write(path: Path, doc: Any) -> Settings:
-    """Validate the edited configuration as a whole, then replace the file atomically."""
+def _write(path: Path, doc: Any, bom: str) -> Settings:
+    """Validate the edited configuration as a whole, then replace the file atomically; the
+    file keeps its mode (the user chose who may read it) and its byte-order mark."""
     import tomlkit
 
-    text = tomlkit.dumps(doc)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+    loaded: list[Settings] = []
+
+    def validate(tmp: Path) -> None:
         # Relative paths in the file resolve as they will once it is in place.
         try:
-            settings = load_settings(Path(tmp), cwd=Path.cwd())
+            loaded.append(load_settings(tmp, cwd=Path.cwd()))
         except ConfigError as exc:  # name the user's file, not the temporary one
             raise ConfigError(str(path), exc.problems) from None
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return settings
+
+    atomic_write(path, bom + tomlkit.dumps(doc), keep_mode=True, check=validate)
+    return loaded[0]
 
 
 def same_url(a: str, b: str) -> bool:
@@ -226,7 +224,7 @@ def _feed_table(feeds: Any, f: FeedConfig) -> Any:
 
 def add_feeds(path: Path, new: Sequence[FeedConfig]) -> tuple[list[FeedConfig], list[str]]:
     """Append feeds not already configured; returns (added, URLs already there)."""
-    doc = _read(path)
+    doc, bom = _read(path)
     feeds = _feeds_array(doc)
     existing = [str(t.get("url", "")) for t in feeds]
     added: list[FeedConfig] = []
@@ -238,13 +236,13 @@ def add_feeds(path: Path, new: Sequence[FeedConfig]) -> tuple[list[FeedConfig], 
         feeds.append(_feed_table(feeds, f))
         added.append(f)
     if added:
-        _write(path, doc)
+        _write(path, doc, bom)
     return added, present
 
 
 def remove_feeds(path: Path, which: str) -> list[FeedConfig]:
     """Remove the feed whose URL is `which`, or every feed named `which` (case-insensitive)."""
-    doc = _read(path)
+    doc, bom = _read(path)
     feeds = doc.get("feeds")
     if feeds is None:
         raise FeedAdminError(f"{path} has no feeds")
@@ -269,7 +267,7 @@ def remove_feeds(path: Path, which: str) -> list[FeedConfig]:
         del feeds[i]
     if len(feeds) == 0:  # tomlkit would leave "feeds = []" at the top of the file
         del doc["feeds"]
-    _write(path, doc)
+    _write(path, doc, bom)
     return removed
 
 
@@ -300,14 +298,17 @@ def parse_opml(data: bytes) -> tuple[list[FeedConfig], list[tuple[str, str]]]:
 
     def walk(node: Any, group: str) -> None:
         for outline in node.iterfind("outline"):
-            text = " ".join((outline.get("text") or outline.get("title") or "").split())
+            # Titles may carry control characters (XML allows C1 and DEL): cleaned, so that
+            # the configuration written stays valid.
+            text = clean_text(outline.get("text") or outline.get("title") or "")
             url = (outline.get("xmlUrl") or "").strip()
             if url:
-                if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-                    skipped.append((url, "not an http(s) URL"))
+                problem = url_problem(url)
+                if problem is not None:
+                    skipped.append((shorten(url), problem))
                 else:
-                    name = text or urlsplit(url).hostname or url
-                    feeds.append(FeedConfig(name[:200], url, group[:100]))
+                    name = clean_text(text[:200]) or urlsplit(url).hostname or url
+                    feeds.append(FeedConfig(name, url, clean_text(group[:100])))
             walk(outline, text if not url else group)
 
     walk(body, "")
@@ -326,6 +327,10 @@ def to_opml(title: str, feeds: Sequence[FeedConfig]) -> str:
     """OPML 2.0: feeds with a group inside an outline named after it, the others at the top."""
     import xml.etree.ElementTree as ET
 
+    # The configuration refuses control characters; cleaning here as well makes sure that an
+    # export is always XML that `feeds import` (and any feed reader) can read.
+    title = clean_text(title)
+    feeds = [FeedConfig(clean_text(f.name), f.url, clean_text(f.group)) for f in feeds]
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title

@@ -66,7 +66,11 @@ def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool
 
 def check_destination(url: str, allow_private: bool) -> None:
     """Refuse non-http(s) URLs and, unless allowed, hosts resolving to non-public addresses."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError when not a number or too big
+    except ValueError as exc:
+        raise FetchError(url, f"not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https"):
         raise FetchError(url, f"refused scheme {parts.scheme!r}: only http and https")
     host = parts.hostname
@@ -76,7 +80,7 @@ def check_destination(url: str, allow_private: bool) -> None:
         return
     try:
         infos = socket.getaddrinfo(
-            host, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
+            host, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
         )
     except (socket.gaierror, UnicodeError, ValueError) as exc:
         raise FetchError(url, f"cannot resolve host {host!r}: {exc}") from exc
@@ -306,7 +310,12 @@ class HttpClient:
                                 f"HTTP {resp.status_code} without Location",
                                 status=resp.status_code,
                             )
-                        nxt = urljoin(current, location.strip())
+                        try:
+                            nxt = urljoin(current, location.strip())
+                        except ValueError as exc:
+                            raise FetchError(
+                                current, f"redirect to an invalid URL: {exc}"
+                            ) from None
                         if nxt in seen:
                             raise FetchError(url, f"redirect loop at {nxt}")
                         current = nxt

@@ -29,22 +29,22 @@ def clean_link(value: str) -> tuple[str, str]:
 def link_problem(url: str) -> str:
     """Why `url` is not a usable http(s) link, or "" when it is."""
     if len(url) > MAX_URL_LENGTH:
-        return f"link too long ({len(url):,} characters; at most {MAX_URL_LENGTH:,})"
+        return f"longer than {MAX_URL_LENGTH} characters ({len(url)})"
     bad = _BAD_CHARS.search(url)
     if bad:
-        return f"link contains a space or control character ({bad.group(0)!r})"
+        return f"must not contain spaces or control characters (found {bad.group(0)!r})"
     try:
         parts = urlsplit(url)
         port = parts.port  # raises for a port that is not a number in 0-65535
     except ValueError as exc:
-        return f"invalid link: {exc}".replace("Port", "port")
+        return f"not a valid URL ({exc})".replace("Port", "port")
     if parts.scheme.lower() not in ("http", "https"):
-        return f"not an http(s) link (scheme {parts.scheme!r})" if parts.scheme else "no scheme"
+        return f"not an http(s) URL (scheme {parts.scheme!r})" if parts.scheme else "not a URL"
     host = parts.hostname or ""
     if not host:
-        return "link has no host"
+        return "not an http(s) URL (no host)"
     if port == 0:
-        return "invalid link: port 0"
+        return "not a valid URL (port 0)"
     return host_problem(host)
 
 
@@ -56,7 +56,7 @@ def host_problem(host: str) -> str:
         try:
             ipaddress.IPv6Address(host.split("%")[0])
         except ValueError:
-            return f"invalid host {host!r}: not an IPv6 address"
+            return f"not a valid URL: invalid host {host!r}: not an IPv6 address"
         return ""
     try:
         ascii_host = host.encode("ascii").decode()
@@ -66,18 +66,18 @@ def host_problem(host: str) -> str:
         try:
             ascii_host = idna.encode(host, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError, ValueError) as exc:
-            return f"invalid host {host!r}: {exc}"
+            return f"not a valid URL: invalid host {host!r}: {exc}"
     name = ascii_host.rstrip(".")
     if not name or len(name) > 253:
-        return f"invalid host {host!r}: empty or longer than 253 characters"
+        return f"not a valid URL: invalid host {host!r}: empty or longer than 253 characters"
     for label in name.split("."):
         if not _LABEL.match(label):
-            return f"invalid host {host!r}: bad label {label[:70]!r}"
+            return f"not a valid URL: invalid host {host!r}: bad label {label[:70]!r}"
         if label.startswith("xn--"):
             import idna
 
             try:
                 idna.decode(label)
             except (idna.IDNAError, UnicodeError, ValueError) as exc:
-                return f"invalid host {host!r}: {exc}"
+                return f"not a valid URL: invalid host {host!r}: {exc}"
     return ""

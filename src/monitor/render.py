@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -22,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from .config import DigestConfig
 from .digest import Digest, DigestArticle, SourceHealth, Story
+from .files import atomic_write
 from .models import DigestRecord
 
 # Delivered in a <meta> element, where frame-ancestors is ignored (and logged as an error);
@@ -415,26 +414,6 @@ def content_hash(digest: Digest, json_text: str | None = None) -> str:
     """The hash of the digest's JSON (`json_text` when the caller already rendered it)."""
     text = to_json(digest) if json_text is None else json_text
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def atomic_write(path: Path, data: str) -> None:
-    """Write to a temporary file in the same folder, fsync, rename: never a torn file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def digest_path(config: DigestConfig, digest: Digest, ext: str) -> Path:

@@ -10,6 +10,9 @@ Grammar (operators are upper-case words; everything else is a search term):
 
 AND binds tighter than OR. Matching ignores case and diacritics and works on whole
 words: `talks` does not match `stalks`; `negotiat*` matches `negotiations`.
+
+Parentheses nest at most MAX_DEPTH levels deep: the parser and the matcher recurse once per
+level, so a deeper query is refused rather than ending in a RecursionError.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from functools import lru_cache
 from .errors import QueryError
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+MAX_DEPTH = 32  # levels of parentheses
 
 
 @lru_cache(maxsize=1)
@@ -114,6 +118,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str]]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.i][0] if self.i < len(self.tokens) else None
@@ -139,10 +144,13 @@ class _Parser:
         return children[0] if len(children) == 1 else And(tuple(children))
 
     def not_expr(self) -> Node:
-        if self.peek() == "NOT":
+        # A loop, not recursion: NOT NOT … x is x, however long the chain.
+        negated = False
+        while self.peek() == "NOT":
             self.take()
-            return Not(self.not_expr())
-        return self.atom()
+            negated = not negated
+        node = self.atom()
+        return Not(node) if negated else node
 
     def atom(self) -> Node:
         kind = self.peek()
@@ -150,10 +158,14 @@ class _Parser:
             raise QueryError("the query ends where a term was expected")
         kind, value = self.take()
         if kind == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"parentheses nested more than {MAX_DEPTH} levels deep")
             node = self.or_expr()
             if self.peek() != ")":
                 raise QueryError("missing closing parenthesis")
             self.take()
+            self.depth -= 1
             return node
         if kind == "phrase":
             parts = [_term(w) for w in value.split()]
