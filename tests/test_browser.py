@@ -3,7 +3,8 @@
 Opens the index served by `monitor serve`'s server, follows a link to a digest and to a story
 timeline, searches for a phrase known to be in a digest, and does the same search on the
 pages opened from disk (file://). No console errors and no Content-Security-Policy violation
-may occur. Screenshots of the index and of a digest are kept in build/browser/.
+may occur. Every page must fit a phone's width, also when failing feeds put long URLs in the
+digest. Screenshots of the index and of a digest are kept in build/browser/.
 
 Chromium and chromedriver are Debian packages that `.ci/run` installs; without them these
 tests are skipped, unless MONITOR_REQUIRE_BROWSER=1 (set by `.ci/run`) makes that a failure.
@@ -14,13 +15,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from monitor.replay import ReplayServer
 from monitor.serve import ArchiveServer
+
+from .conftest import REPLAY, http_server
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "build" / "browser"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -182,3 +188,96 @@ def test_archive_in_chromium_from_disk(archive: Path, browser: Any) -> None:
     browser.find_element(By.LINK_TEXT, "17 February 2026").click()
     assert "daily breakdown, 17 February 2026" in browser.find_element(By.TAG_NAME, "h1").text
     assert problems(browser) == []
+
+
+class Failing(BaseHTTPRequestHandler):
+    """A publisher whose feed answers 500."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+# Long paths without spaces, as real feed addresses have; the error messages repeat them.
+LONG_PATH = (
+    "/rss/world/europe/ukraine-russia-peace-negotiations-geneva-istanbul-riyadh-latest.xml"
+    "?format=rss2&utm_source=newsletter_subscribers_everywhere_and_always"
+)
+# Feeds named after their hosts, one with no hyphen to break at.
+LONG_HOST = "feeds.international-news-agency-with-a-very-long-hostname.example.org"
+LONGER_HOST = "rss.internationalnewsagencyofeasterneuropeandcentralasia.example.org"
+
+
+@pytest.fixture(scope="module")
+def failing_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The replayed feeds plus three that fail (HTTP 500, 404, a closed port), each with a
+    long address, one named after its long host; polled once, digest of 18 Feb 2026 built.
+    Returns the site's folder."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from monitor.demo import write_replay_config
+
+    folder = tmp_path_factory.mktemp("failing")
+    with socket.socket() as s:  # a port nothing listens on once closed
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    with ReplayServer(REPLAY) as server, http_server(Failing) as failing:
+        config = write_replay_config(REPLAY, server, folder)
+        extra = [
+            (LONG_HOST, failing + LONG_PATH),
+            (LONGER_HOST, f"http://127.0.0.1:{closed}{LONG_PATH}"),
+            ("Missing feed", f"{server.base}/feeds/missing{LONG_PATH}"),
+        ]
+        with config.open("a", encoding="utf-8") as f:
+            for name, url in extra:
+                f.write(f"\n[[feeds]]\nname = {json.dumps(name)}\nurl = {json.dumps(url)}\n")
+        for args in (["poll"], ["digest", "--date", "2026-02-18"]):
+            result = CliRunner().invoke(cli, ["--config", str(config), *args])
+            assert result.exit_code == 0, result.output
+    return folder / "digests"
+
+
+def fits_width(driver: Any) -> tuple[int, int]:
+    """The document's scroll width and the viewport's width."""
+    return driver.execute_script(
+        "var e = document.documentElement; return [e.scrollWidth, e.clientWidth];"
+    )
+
+
+def test_pages_fit_a_phone_with_failing_feeds(failing_archive: Path, browser: Any) -> None:
+    """At 400 px no page scrolls sideways, whatever long hosts and URLs the feeds have."""
+    from selenium.webdriver.common.by import By
+
+    site = failing_archive
+    digest = site / "2026" / "02" / "2026-02-18.html"
+    text = digest.read_text(encoding="utf-8")
+    assert LONG_PATH.split("?")[0] in text and "HTTP 500" in text and "refused" in text
+    assert LONG_HOST in text and LONGER_HOST in text and "HTTP 404" in text
+    browser.set_window_size(400, 900)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    with ArchiveServer(site) as server:
+        browser.get(server.url + "2026/02/2026-02-18.html")
+        assert browser.execute_script("return window.innerWidth") == 400
+        assert browser.find_elements(By.CSS_SELECTOR, "#sources ~ table .status-error")
+        scroll, width = fits_width(browser)
+        browser.execute_script("document.getElementById('sources').scrollIntoView()")
+        browser.save_screenshot(str(ARTEFACTS / "digest-400px.png"))
+        assert scroll <= width, f"the digest is {scroll} px wide in a {width} px window"
+        assert problems(browser) == []
+
+        browser.find_element(By.LINK_TEXT, "timeline").click()
+        scroll, width = fits_width(browser)
+        assert scroll <= width, f"{browser.current_url}: {scroll} px in {width} px"
+        browser.find_element(By.LINK_TEXT, "Archive").click()
+        scroll, width = fits_width(browser)
+        assert scroll <= width, f"the index is {scroll} px wide in a {width} px window"
+        search(browser, "Geneva")
+        scroll, width = fits_width(browser)
+        browser.save_screenshot(str(ARTEFACTS / "search-400px.png"))
+        assert scroll <= width, f"search results: {scroll} px in {width} px"
+        assert problems(browser) == []
