@@ -4,7 +4,9 @@ Opens the index served by `monitor serve`'s server, follows a link to a digest a
 timeline, searches for a phrase known to be in a digest, and does the same search on the
 pages opened from disk (file://). No console errors and no Content-Security-Policy violation
 may occur. Every page must fit a phone's width, also when failing feeds put long URLs in the
-digest. Screenshots of the index and of a digest are kept in build/browser/.
+digest. Every search result shows why it matched (the query's words marked in what it shows,
+the story's title included), and none is empty. Screenshots of the index and of a digest are
+kept in build/browser/.
 
 Chromium and chromedriver are Debian packages that `.ci/run` installs; without them these
 tests are skipped, unless MONITOR_REQUIRE_BROWSER=1 (set by `.ci/run`) makes that a failure.
@@ -14,15 +16,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from monitor import archive as site_builder
+from monitor.models import DigestRecord
 from monitor.replay import ReplayServer
 from monitor.serve import ArchiveServer
 
@@ -281,3 +287,153 @@ def test_pages_fit_a_phone_with_failing_feeds(failing_archive: Path, browser: An
         browser.save_screenshot(str(ARTEFACTS / "search-400px.png"))
         assert scroll <= width, f"search results: {scroll} px in {width} px"
         assert problems(browser) == []
+
+
+def results(driver: Any, query: str) -> tuple[str, list[dict[str, Any]]]:
+    """Runs a search as typed; returns the status line and, per result item, its text, the
+    texts of its marks and of its story link. Every item must show a mark: why it matched."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    box = driver.find_element(By.ID, "search-input")
+    box.clear()
+    box.send_keys(query)
+    # The status is blanked first so that the wait sees this search's answer, not the last.
+    driver.execute_script("document.getElementById('search-status').textContent = '';")
+    driver.find_element(By.CSS_SELECTOR, "form.search button").click()
+
+    def answered(d: Any) -> str | bool:
+        text: str = d.find_element(By.ID, "search-status").text
+        return text if text and text != "Searching…" else False
+
+    status = WebDriverWait(driver, 20).until(answered)
+    items: list[dict[str, Any]] = driver.execute_script(
+        """return Array.from(document.querySelectorAll('#search-results li')).map(function (li) {
+          var story = li.querySelector("a[href^='stories/']");
+          return {text: li.innerText.trim(),
+                  marks: Array.from(li.querySelectorAll('mark')).map(function (m) {
+                    return m.textContent; }),
+                  story: story ? story.textContent : null};
+        });"""
+    )
+    for item in items:
+        assert item["marks"] and all(m.strip() for m in item["marks"]), (query, item)
+        assert item["story"], (query, item)
+    return status, items
+
+
+def title_only_word(site: Path) -> tuple[str, str]:
+    """A word of a story's title that begins no word of any point, lead or source."""
+    data = json.loads((site / "search-index.json").read_text(encoding="utf-8"))
+    own: set[str] = set()
+    for e in data["entries"]:
+        if e["k"] == "point":
+            own.update(re.findall(r"\w+", " ".join((e["x"], e["l"], e["src"])).lower()))
+    for e in data["entries"]:
+        for w in re.findall(r"\w+", e["t"].lower()):
+            own_word = any(o.startswith(w) for o in own)
+            if len(w) >= 5 and w.isascii() and w.isalpha() and not own_word:
+                return w, e["t"]
+    raise AssertionError("no story title has a word of its own")
+
+
+def test_search_shows_why_a_title_matched(archive: Path, browser: Any) -> None:
+    """A word found only in a story's title lists that title with the word marked; a phrase
+    that runs from a point into its story's title (nothing shown holds it) finds nothing."""
+    site = archive.parent / "digests"
+    word, title = title_only_word(site)
+    data = json.loads((site / "search-index.json").read_text(encoding="utf-8"))
+    point = next(e for e in data["entries"] if e["k"] == "point")
+    across = " ".join(point["x"].split()[-2:] + point["t"].split()[:2])
+    with ArchiveServer(site) as server:
+        browser.get(server.url + "index.html")
+        status, items = results(browser, word)
+        assert "result" in status, status
+        titled = [i for i in items if i["story"] == title]
+        assert titled, (title, items)
+        assert any(m.lower() == word for i in titled for m in i["marks"]), titled
+        status, items = results(browser, f'"{across}"')
+        assert items == [] and "Nothing found" in status, (across, items)
+        assert problems(browser) == []
+
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def test_search_results_are_never_empty(tmp_path: Path, browser: Any) -> None:
+    """Points without text, a story without a title, accents and markup in the index."""
+    from selenium.webdriver.common.by import By
+
+    body = {
+        "stories": [
+            {
+                "id": "s00000000000a",
+                "title": "Envoys gather in Geneva " + EVIL,
+                "status": "new",
+                "shown": True,
+                "points": [
+                    {
+                        "lead": "Talks",
+                        "text": "Officials in Kyïv said the talks would resume " + EVIL,
+                        "url": "https://news.example.org/1",
+                        "source": "Example News",
+                    },
+                    {"lead": "Geneva", "text": "", "url": "https://news.example.org/2",
+                     "source": "Example News"},
+                    {"lead": "Geneva", "text": "  ", "url": "", "source": "Geneva Post"},
+                ],
+                "articles": [],
+            },
+            {
+                "id": "s00000000000b",
+                "title": "",
+                "status": "new",
+                "shown": True,
+                "points": [
+                    {
+                        "lead": "Truce",
+                        "text": "A ceasefire along the front line was proposed.",
+                        "url": "https://news.example.org/3",
+                        "source": "Example News",
+                    }
+                ],
+                "articles": [],
+            },
+        ]
+    }  # fmt: skip
+    moment = datetime(2026, 2, 18, 5, tzinfo=UTC)
+    record = DigestRecord(
+        date(2026, 2, 18), moment, moment, moment, "x.md", "h", 1, 2, "Digest", json.dumps(body)
+    )
+    site_builder.build_site(tmp_path, "Topic", [record])
+    # search.js does not rely on the index being well made: add empty entries by hand.
+    data = json.loads((tmp_path / "search-index.json").read_text(encoding="utf-8"))
+    empty = {"d": "2026-02-18", "s": "s00000000000a", "t": "Envoys gather in Geneva", "u": ""}
+    data["entries"] += [
+        {**empty, "k": "point", "x": "", "l": "Geneva", "src": "Geneva Post"},
+        {**empty, "k": "story", "t": "", "x": ""},
+    ]
+    payload = json.dumps(data)
+    (tmp_path / "search-index.json").write_text(payload, encoding="utf-8")
+    (tmp_path / "search-index.js").write_text(
+        f"window.MONITOR_SEARCH_INDEX = {payload};", encoding="utf-8"
+    )
+    with ArchiveServer(tmp_path) as server:
+        for url in ((tmp_path / "index.html").as_uri(), server.url + "index.html"):
+            browser.get(url)
+            # the title alone matches: one item, the title with the word marked
+            _, items = results(browser, "geneva")
+            assert [i["marks"] for i in items] == [["Geneva"]], items
+            assert items[0]["story"] == "Envoys gather in Geneva " + EVIL
+            # accents are ignored, and the accented word is the one marked
+            _, items = results(browser, "kyiv")
+            assert [i["marks"] for i in items] == [["Kyïv"]], items
+            assert EVIL in items[0]["text"]  # shown as text, never as markup
+            # a story without a title: the point is still shown, with a link to the story
+            _, items = results(browser, "ceasefire")
+            assert [i["marks"] for i in items] == [["ceasefire"]], items
+            # the story's title and a point both match: one item, both marked
+            _, items = results(browser, "onerror")
+            assert [i["marks"] for i in items] == [["onerror", "onerror"]], items
+            assert not browser.find_elements(By.CSS_SELECTOR, "#search-results img")
+            assert problems(browser) == []
