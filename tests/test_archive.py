@@ -171,6 +171,38 @@ def test_feed_text_is_escaped_everywhere_on_the_site(tmp_path: Path) -> None:
     assert all(e["u"] == "" for e in data["entries"])  # javascript: link dropped
 
 
+def test_search_index_holds_only_entries_with_text(tmp_path: Path) -> None:
+    """A point without a sentence or a story without a title would be an empty result."""
+    body = {
+        "stories": [
+            {
+                "id": "s00000000000a",
+                "title": "Envoys gather in Geneva",
+                "points": [
+                    {"lead": "Talks", "text": "Talks resume.", "url": "https://x.test/1",
+                     "source": "X"},
+                    {"lead": "Empty", "text": "", "url": "https://x.test/2", "source": "X"},
+                    {"lead": "Blank", "text": " \n ", "url": "https://x.test/3", "source": "X"},
+                ],
+                "articles": [],
+            },
+            {"id": "s00000000000b", "title": "  ", "points": [], "articles": []},
+        ]
+    }  # fmt: skip
+    moment = datetime(2026, 2, 18, 5, tzinfo=UTC)
+    record = DigestRecord(
+        date(2026, 2, 18), moment, moment, moment, "x.md", "h", 1, 2, "t", json.dumps(body)
+    )
+    archive.build_site(tmp_path, "Topic", [record])
+    data = json.loads((tmp_path / "search-index.json").read_text(encoding="utf-8"))
+    assert [(e["k"], e["x"]) for e in data["entries"]] == [
+        ("story", "Envoys gather in Geneva"),
+        ("point", "Talks resume."),
+    ]
+    # the story pages still show every day, the untitled story's included
+    assert (tmp_path / "stories" / "s00000000000b.html").exists()
+
+
 def test_digests_list_and_show(archive: Path) -> None:
     out = run(archive, "digests", "list")
     lines = out.splitlines()

@@ -3,7 +3,10 @@
 Opens the index served by `monitor serve`'s server, follows a link to a digest and to a story
 timeline, searches for a phrase known to be in a digest, and does the same search on the
 pages opened from disk (file://). No console errors and no Content-Security-Policy violation
-may occur. Screenshots of the index and of a digest are kept in build/browser/.
+may occur. Every page must fit a phone's width, also when failing feeds put long URLs in the
+digest. Every search result shows why it matched (the query's words marked in what it shows,
+the story's title included), and none is empty. Screenshots of the index and of a digest are
+kept in build/browser/.
 
 Chromium and chromedriver are Debian packages that `.ci/run` installs; without them these
 tests are skipped, unless MONITOR_REQUIRE_BROWSER=1 (set by `.ci/run`) makes that a failure.
@@ -13,14 +16,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from monitor import archive as site_builder
+from monitor.models import DigestRecord
+from monitor.replay import ReplayServer
 from monitor.serve import ArchiveServer
+
+from .conftest import REPLAY, http_server
 
 ARTEFACTS = Path(__file__).resolve().parent.parent / "build" / "browser"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -182,3 +194,246 @@ def test_archive_in_chromium_from_disk(archive: Path, browser: Any) -> None:
     browser.find_element(By.LINK_TEXT, "17 February 2026").click()
     assert "daily breakdown, 17 February 2026" in browser.find_element(By.TAG_NAME, "h1").text
     assert problems(browser) == []
+
+
+class Failing(BaseHTTPRequestHandler):
+    """A publisher whose feed answers 500."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+# Long paths without spaces, as real feed addresses have; the error messages repeat them.
+LONG_PATH = (
+    "/rss/world/europe/ukraine-russia-peace-negotiations-geneva-istanbul-riyadh-latest.xml"
+    "?format=rss2&utm_source=newsletter_subscribers_everywhere_and_always"
+)
+# Feeds named after their hosts, one with no hyphen to break at.
+LONG_HOST = "feeds.international-news-agency-with-a-very-long-hostname.example.org"
+LONGER_HOST = "rss.internationalnewsagencyofeasterneuropeandcentralasia.example.org"
+
+
+@pytest.fixture(scope="module")
+def failing_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The replayed feeds plus three that fail (HTTP 500, 404, a closed port), each with a
+    long address, one named after its long host; polled once, digest of 18 Feb 2026 built.
+    Returns the site's folder."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from monitor.demo import write_replay_config
+
+    folder = tmp_path_factory.mktemp("failing")
+    with socket.socket() as s:  # a port nothing listens on once closed
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    with ReplayServer(REPLAY) as server, http_server(Failing) as failing:
+        config = write_replay_config(REPLAY, server, folder)
+        extra = [
+            (LONG_HOST, failing + LONG_PATH),
+            (LONGER_HOST, f"http://127.0.0.1:{closed}{LONG_PATH}"),
+            ("Missing feed", f"{server.base}/feeds/missing{LONG_PATH}"),
+        ]
+        with config.open("a", encoding="utf-8") as f:
+            for name, url in extra:
+                f.write(f"\n[[feeds]]\nname = {json.dumps(name)}\nurl = {json.dumps(url)}\n")
+        for args in (["poll"], ["digest", "--date", "2026-02-18"]):
+            result = CliRunner().invoke(cli, ["--config", str(config), *args])
+            assert result.exit_code == 0, result.output
+    return folder / "digests"
+
+
+def fits_width(driver: Any) -> tuple[int, int]:
+    """The document's scroll width and the viewport's width."""
+    return driver.execute_script(
+        "var e = document.documentElement; return [e.scrollWidth, e.clientWidth];"
+    )
+
+
+def test_pages_fit_a_phone_with_failing_feeds(failing_archive: Path, browser: Any) -> None:
+    """At 400 px no page scrolls sideways, whatever long hosts and URLs the feeds have."""
+    from selenium.webdriver.common.by import By
+
+    site = failing_archive
+    digest = site / "2026" / "02" / "2026-02-18.html"
+    text = digest.read_text(encoding="utf-8")
+    assert LONG_PATH.split("?")[0] in text and "HTTP 500" in text and "refused" in text
+    assert LONG_HOST in text and LONGER_HOST in text and "HTTP 404" in text
+    browser.set_window_size(400, 900)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    with ArchiveServer(site) as server:
+        browser.get(server.url + "2026/02/2026-02-18.html")
+        assert browser.execute_script("return window.innerWidth") == 400
+        assert browser.find_elements(By.CSS_SELECTOR, "#sources ~ table .status-error")
+        scroll, width = fits_width(browser)
+        browser.execute_script("document.getElementById('sources').scrollIntoView()")
+        browser.save_screenshot(str(ARTEFACTS / "digest-400px.png"))
+        assert scroll <= width, f"the digest is {scroll} px wide in a {width} px window"
+        assert problems(browser) == []
+
+        browser.find_element(By.LINK_TEXT, "timeline").click()
+        scroll, width = fits_width(browser)
+        assert scroll <= width, f"{browser.current_url}: {scroll} px in {width} px"
+        browser.find_element(By.LINK_TEXT, "Archive").click()
+        scroll, width = fits_width(browser)
+        assert scroll <= width, f"the index is {scroll} px wide in a {width} px window"
+        search(browser, "Geneva")
+        scroll, width = fits_width(browser)
+        browser.save_screenshot(str(ARTEFACTS / "search-400px.png"))
+        assert scroll <= width, f"search results: {scroll} px in {width} px"
+        assert problems(browser) == []
+
+
+def results(driver: Any, query: str) -> tuple[str, list[dict[str, Any]]]:
+    """Runs a search as typed; returns the status line and, per result item, its text, the
+    texts of its marks and of its story link. Every item must show a mark: why it matched."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    box = driver.find_element(By.ID, "search-input")
+    box.clear()
+    box.send_keys(query)
+    # The status is blanked first so that the wait sees this search's answer, not the last.
+    driver.execute_script("document.getElementById('search-status').textContent = '';")
+    driver.find_element(By.CSS_SELECTOR, "form.search button").click()
+
+    def answered(d: Any) -> str | bool:
+        text: str = d.find_element(By.ID, "search-status").text
+        return text if text and text != "Searching…" else False
+
+    status = WebDriverWait(driver, 20).until(answered)
+    items: list[dict[str, Any]] = driver.execute_script(
+        """return Array.from(document.querySelectorAll('#search-results li')).map(function (li) {
+          var story = li.querySelector("a[href^='stories/']");
+          return {text: li.innerText.trim(),
+                  marks: Array.from(li.querySelectorAll('mark')).map(function (m) {
+                    return m.textContent; }),
+                  story: story ? story.textContent : null};
+        });"""
+    )
+    for item in items:
+        assert item["marks"] and all(m.strip() for m in item["marks"]), (query, item)
+        assert item["story"], (query, item)
+    return status, items
+
+
+def title_only_word(site: Path) -> tuple[str, str]:
+    """A word of a story's title that begins no word of any point, lead or source."""
+    data = json.loads((site / "search-index.json").read_text(encoding="utf-8"))
+    own: set[str] = set()
+    for e in data["entries"]:
+        if e["k"] == "point":
+            own.update(re.findall(r"\w+", " ".join((e["x"], e["l"], e["src"])).lower()))
+    for e in data["entries"]:
+        for w in re.findall(r"\w+", e["t"].lower()):
+            own_word = any(o.startswith(w) for o in own)
+            if len(w) >= 5 and w.isascii() and w.isalpha() and not own_word:
+                return w, e["t"]
+    raise AssertionError("no story title has a word of its own")
+
+
+def test_search_shows_why_a_title_matched(archive: Path, browser: Any) -> None:
+    """A word found only in a story's title lists that title with the word marked; a phrase
+    that runs from a point into its story's title (nothing shown holds it) finds nothing."""
+    site = archive.parent / "digests"
+    word, title = title_only_word(site)
+    data = json.loads((site / "search-index.json").read_text(encoding="utf-8"))
+    point = next(e for e in data["entries"] if e["k"] == "point")
+    across = " ".join(point["x"].split()[-2:] + point["t"].split()[:2])
+    with ArchiveServer(site) as server:
+        browser.get(server.url + "index.html")
+        status, items = results(browser, word)
+        assert "result" in status, status
+        titled = [i for i in items if i["story"] == title]
+        assert titled, (title, items)
+        assert any(m.lower() == word for i in titled for m in i["marks"]), titled
+        status, items = results(browser, f'"{across}"')
+        assert items == [] and "Nothing found" in status, (across, items)
+        assert problems(browser) == []
+
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def test_search_results_are_never_empty(tmp_path: Path, browser: Any) -> None:
+    """Points without text, a story without a title, accents and markup in the index."""
+    from selenium.webdriver.common.by import By
+
+    body = {
+        "stories": [
+            {
+                "id": "s00000000000a",
+                "title": "Envoys gather in Geneva " + EVIL,
+                "status": "new",
+                "shown": True,
+                "points": [
+                    {
+                        "lead": "Talks",
+                        "text": "Officials in Kyïv said the talks would resume " + EVIL,
+                        "url": "https://news.example.org/1",
+                        "source": "Example News",
+                    },
+                    {"lead": "Geneva", "text": "", "url": "https://news.example.org/2",
+                     "source": "Example News"},
+                    {"lead": "Geneva", "text": "  ", "url": "", "source": "Geneva Post"},
+                ],
+                "articles": [],
+            },
+            {
+                "id": "s00000000000b",
+                "title": "",
+                "status": "new",
+                "shown": True,
+                "points": [
+                    {
+                        "lead": "Truce",
+                        "text": "A ceasefire along the front line was proposed.",
+                        "url": "https://news.example.org/3",
+                        "source": "Example News",
+                    }
+                ],
+                "articles": [],
+            },
+        ]
+    }  # fmt: skip
+    moment = datetime(2026, 2, 18, 5, tzinfo=UTC)
+    record = DigestRecord(
+        date(2026, 2, 18), moment, moment, moment, "x.md", "h", 1, 2, "Digest", json.dumps(body)
+    )
+    site_builder.build_site(tmp_path, "Topic", [record])
+    # search.js does not rely on the index being well made: add empty entries by hand.
+    data = json.loads((tmp_path / "search-index.json").read_text(encoding="utf-8"))
+    empty = {"d": "2026-02-18", "s": "s00000000000a", "t": "Envoys gather in Geneva", "u": ""}
+    data["entries"] += [
+        {**empty, "k": "point", "x": "", "l": "Geneva", "src": "Geneva Post"},
+        {**empty, "k": "story", "t": "", "x": ""},
+    ]
+    payload = json.dumps(data)
+    (tmp_path / "search-index.json").write_text(payload, encoding="utf-8")
+    (tmp_path / "search-index.js").write_text(
+        f"window.MONITOR_SEARCH_INDEX = {payload};", encoding="utf-8"
+    )
+    with ArchiveServer(tmp_path) as server:
+        for url in ((tmp_path / "index.html").as_uri(), server.url + "index.html"):
+            browser.get(url)
+            # the title alone matches: one item, the title with the word marked
+            _, items = results(browser, "geneva")
+            assert [i["marks"] for i in items] == [["Geneva"]], items
+            assert items[0]["story"] == "Envoys gather in Geneva " + EVIL
+            # accents are ignored, and the accented word is the one marked
+            _, items = results(browser, "kyiv")
+            assert [i["marks"] for i in items] == [["Kyïv"]], items
+            assert EVIL in items[0]["text"]  # shown as text, never as markup
+            # a story without a title: the point is still shown, with a link to the story
+            _, items = results(browser, "ceasefire")
+            assert [i["marks"] for i in items] == [["ceasefire"]], items
+            # the story's title and a point both match: one item, both marked
+            _, items = results(browser, "onerror")
+            assert [i["marks"] for i in items] == [["onerror", "onerror"]], items
+            assert not browser.find_elements(By.CSS_SELECTOR, "#search-results img")
+            assert problems(browser) == []

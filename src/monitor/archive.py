@@ -134,8 +134,12 @@ def collect(
             else:
                 more += 1
             d = rec.date.isoformat()
-            entries.append({"k": "story", "d": d, "s": sid, "t": title, "x": title, "u": ""})
+            # A story without a title or a point without a sentence would be an empty result.
+            if title.strip():
+                entries.append({"k": "story", "d": d, "s": sid, "t": title, "x": title, "u": ""})
             for p in points:
+                if not p["text"].strip():
+                    continue
                 entries.append(
                     {
                         "k": "point",
