@@ -93,3 +93,25 @@ def test_durations_and_clock() -> None:
     for bad in ("0m", "5 minutes", "1w"):
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def test_a_replay_server_must_be_on_this_machine(tmp_path: Path) -> None:
+    path = tmp_path / "replay.toml"
+    for value, private, problem in (
+        ("http://127.0.0.1:8123", "true", None),
+        ("http://localhost:8123/", "true", None),
+        ("http://news.example.org:8123", "true", "http.replay_server: must be an http:// address"),
+        ("https://127.0.0.1:8123", "true", "http.replay_server: must be an http:// address"),
+        ("http://127.0.0.1:8123", "false", "http.replay_server: needs"),
+    ):
+        path.write_text(
+            f'[http]\nallow_private_networks = {private}\nreplay_server = "{value}"\n',
+            encoding="utf-8",
+        )
+        if problem is None:
+            assert load_settings(path, cwd=tmp_path).http.replay_server == value.rstrip("/")
+        else:
+            with pytest.raises(ConfigError, match=problem):
+                load_settings(path, cwd=tmp_path)
+    path.write_text("", encoding="utf-8")
+    assert load_settings(path, cwd=tmp_path).http.replay_server == ""

@@ -22,15 +22,18 @@ def default_folder() -> Path:
 def write_replay_config(
     folder: Path, server: ReplayServer, out: Path, topic_query: str | None = None
 ) -> Path:
-    """A configuration that polls every feed of the replay folder through `server`."""
-    names_file = folder / "feeds.json"
-    names = json.loads(names_file.read_text(encoding="utf-8")) if names_file.exists() else {}
+    """A configuration that polls every feed of the replay folder through `server`.
+
+    Every request goes to the replay server, which answers for the publishers' addresses,
+    so the stored links and the digest's are the publishers' own."""
+    names = server.meta
     lines = [
         "[storage]",
         f'database = "{(out / "monitor.sqlite").as_posix()}"',
         "",
         "[http]",
         "allow_private_networks = true   # the replay server is on 127.0.0.1",
+        f'replay_server = "{server.base}"   # answers for the publishers\' addresses',
         "timeout_seconds = 10",
         "",
         "[digest]",
