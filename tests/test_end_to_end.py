@@ -112,10 +112,13 @@ def test_geneva_digest(polled: tuple[Path, ReplayServer], tmp_path: Path) -> Non
     assert links and not any("127.0.0.1" in u for u in links)
     assert "/page/" not in md and "/page/" not in html
     assert "https://www.bbc.com/news/articles/" in md
+    origins = {a.url: a.text_origin for a in stored}
     for s in js["stories"]:
         for p in s["points"]:
             assert p["text"] in texts[p["url"]]
+            assert p["from"] == origins[p["url"]]  # "feed": quoted from the feed's summary
             assert p["lead"][1:] in p["text"] and p["lead"][0].lower() in p["text"].lower()
+    assert ", feed summary)" in md and "feed summary</span>" in html
 
     # keywords are phrases of the day's articles, each used by at least two of them, and
     # never only the topic's own words

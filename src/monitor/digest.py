@@ -25,6 +25,7 @@ class Point:
     text: str
     url: str
     source: str
+    origin: str = "page"  # the article's text_origin: "feed" when quoted from the feed's text
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Quote:
     speaker: str  # verbatim from the sentence
     url: str
     source: str
+    origin: str = "page"  # as Point.origin
 
 
 @dataclass(frozen=True)
@@ -283,6 +285,7 @@ def compose(settings: Settings, store: Store, day: date) -> Digest:
                 p.sentence.text,
                 by_id[p.sentence.article_id].url,
                 by_id[p.sentence.article_id].source,
+                by_id[p.sentence.article_id].text_origin,
             )
             for p in picks
         )
@@ -493,7 +496,7 @@ def _quotes(stories: tuple[Story, ...], by_id: dict[int, StoredArticle]) -> tupl
                 None,
             )
             if found:
-                out.append(Quote(found[0], found[1], src.url, src.source))
+                out.append(Quote(found[0], found[1], src.url, src.source, src.text_origin))
                 break
         if len(out) >= 3:
             break
