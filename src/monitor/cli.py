@@ -435,7 +435,10 @@ def demo(ctx: Context, folder: Path | None, keep: Path | None) -> None:
 
 @cli.group("eval")
 def eval_group() -> None:
-    """Measure quality against labelled data (see README, Quality)."""
+    """Measure quality against labelled data (see README, Quality).
+
+    Needs the eval extra: pip install -e '.[eval]' in the checkout.
+    """
 
 
 def _eval_out(result: dict[str, Any], as_json: bool, title: str, keys: list[str]) -> None:
