@@ -34,6 +34,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -379,6 +380,7 @@ def run(feeds: int, items: int, pages_dir: Path) -> dict[str, float]:
     finally:
         parent.send("stop")
         server.join(10)
+        shutil.rmtree(tmp, ignore_errors=True)  # the run's database and digests
     return result
 
 

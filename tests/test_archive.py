@@ -102,7 +102,17 @@ def test_site_index_digests_stories_and_search_index(archive: Path) -> None:
     story_text = story.read_text(encoding="utf-8")
     assert "17 February 2026" in story_text and "18 February 2026" in story_text
     assert story_text.index("17 February 2026") < story_text.index("18 February 2026")
-    assert parse(story).tags <= SITE_TAGS
+    assert parse(story).tags <= SITE_TAGS and parse(story).attrs <= SITE_ATTRS
+    # a point quoted from a feed's summary says so on its timeline, as in its digest
+    feed_points = story_text.count("feed summary</span>")
+    assert feed_points and feed_points == sum(
+        1
+        for f in site.glob("2026/02/*.json")
+        for s in json.loads(f.read_text(encoding="utf-8"))["stories"]
+        if s["id"] == both[0]
+        for p in s["points"]
+        if p["from"] == "feed"
+    )
     # every point of every digest is in the search index, with its link and source
     points = [e for e in data["entries"] if e["k"] == "point"]
     digest = json.loads((site / "2026" / "02" / "2026-02-18.json").read_text(encoding="utf-8"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_benchmark_smoke_run() -> None:
+def test_benchmark_smoke_run(tmp_path: Path) -> None:
     done = subprocess.run(
         [
             sys.executable,
@@ -25,6 +26,7 @@ def test_benchmark_smoke_run() -> None:
         ],
         capture_output=True,
         text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
         timeout=300,
         check=False,
     )
@@ -49,3 +51,4 @@ def test_benchmark_smoke_run() -> None:
     assert result["pages"] == 9
     assert result["articles"] + result["duplicates"] == 9
     assert result["repoll_bodies"] == 0  # unchanged feeds answer 304
+    assert list(tmp_path.iterdir()) == []  # its database and digests are removed

@@ -259,3 +259,25 @@ def test_webhook_timeout_is_bounded_like_the_others(tmp_path: Path, value: str) 
     )
     code, out = invoke(path, "status")
     assert code == 2 and "delivery.webhook.timeout_seconds: must be between 0 and 600" in out
+
+
+def test_a_replay_server_must_be_on_this_machine(tmp_path: Path) -> None:
+    path = tmp_path / "replay.toml"
+    for value, private, problem in (
+        ("http://127.0.0.1:8123", "true", None),
+        ("http://localhost:8123/", "true", None),
+        ("http://news.example.org:8123", "true", "http.replay_server: must be an http:// address"),
+        ("https://127.0.0.1:8123", "true", "http.replay_server: must be an http:// address"),
+        ("http://127.0.0.1:8123", "false", "http.replay_server: needs"),
+    ):
+        path.write_text(
+            f'[http]\nallow_private_networks = {private}\nreplay_server = "{value}"\n',
+            encoding="utf-8",
+        )
+        if problem is None:
+            assert load_settings(path, cwd=tmp_path).http.replay_server == value.rstrip("/")
+        else:
+            with pytest.raises(ConfigError, match=problem):
+                load_settings(path, cwd=tmp_path)
+    path.write_text("", encoding="utf-8")
+    assert load_settings(path, cwd=tmp_path).http.replay_server == ""

@@ -77,6 +77,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(503, b"later", Retry_After="120")
         if p == "/gone":
             return self.send(410, b"gone")
+        if p == "/page/news.example.org/moved?x=1":  # a replay server's answer: a redirect
+            return self.send(301, Location="/2026/02/talks")
+        if p.startswith("/page/"):
+            return self.send(200, p.encode(), Content_Type="text/html")
         if p == "/drip":
             self.send_response(200)
             self.send_header("Content-Length", "100")
@@ -230,3 +234,23 @@ def test_address_is_checked_where_the_connection_is_made(
         c.get(f"http://rebind.example.org:{port}/feed")
     assert calls["n"] >= 2
     assert len(Handler.seen) == before
+
+
+def test_a_replay_server_answers_for_the_publishers_addresses(server: str) -> None:
+    """With `replay_server`, requests for internet addresses go to it; the response keeps the
+    publisher's address (redirects resolved against it), and loopback addresses are fetched
+    as they are."""
+    with client(replay_server=server) as c:
+        page = c.get("https://news.example.org/2026/02/talks?id=7&at=rss")
+        assert page.url == "https://news.example.org/2026/02/talks?id=7&at=rss"
+        assert page.content == b"/page/news.example.org/2026/02/talks?id=7&at=rss"
+        moved = c.get("http://news.example.org/moved?x=1")
+        assert moved.url == "http://news.example.org/2026/02/talks"
+        assert moved.content == b"/page/news.example.org/2026/02/talks"
+        assert c.get(f"{server}/feed").content == BODY
+    # the guards apply where the request really goes: loopback is still refused by default
+    with (
+        client(replay_server=server, allow_private_networks=False) as c,
+        pytest.raises(BlockedAddressError),
+    ):
+        c.get("https://news.example.org/2026/02/talks")

@@ -13,11 +13,21 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from markupsafe import escape
 
 from monitor.cli import cli
 from monitor.config import DigestConfig
-from monitor.digest import Copy, Digest, DigestArticle, Point, SourceHealth, Story, Totals
-from monitor.render import md, safe_url, to_html, to_json, to_markdown, to_text, write_digest
+from monitor.digest import Copy, Digest, DigestArticle, Point, Quote, SourceHealth, Story, Totals
+from monitor.render import (
+    FEED_NOTE,
+    md,
+    safe_url,
+    to_html,
+    to_json,
+    to_markdown,
+    to_text,
+    write_digest,
+)
 
 from .conftest import TEMPLATE_TAGS
 
@@ -270,3 +280,47 @@ def test_written_files_get_the_mode_of_the_umask(tmp_path: Path, umask: int, mod
     for path in written:
         if path.is_file():
             assert stat.S_IMODE(path.stat().st_mode) == mode, path
+
+
+def test_a_point_quoted_from_the_feed_says_so_in_every_format() -> None:
+    """An article whose page could not be read is quoted from the feed's summary; the reader
+    is told, since the linked page may not hold that sentence."""
+    when = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
+    page, feed = (
+        DigestArticle(f"https://{host}/1", src, "Talks", when, origin, ())
+        for host, src, origin in (("cbs.example", "CBS News", "page"), ("ap.example", "AP", "feed"))
+    )
+    story = replace(
+        _digest().stories[0],
+        articles=(page, feed),
+        points=(
+            Point("Talks", "Talks began on Tuesday in Geneva.", page.url, "CBS News", "page"),
+            Point("Envoys", "Envoys met for six hours on Tuesday.", feed.url, "AP", "feed"),
+        ),
+        sources=("CBS News", "AP"),
+    )
+    quote = Quote("“We are close,” Umerov said on Tuesday.", "Umerov", feed.url, "AP", "feed")
+    digest = replace(_digest(), stories=(story,), quotes=(quote,))
+
+    md_text = to_markdown(digest)
+    assert "Geneva. ([CBS News](https://cbs.example/1))\n" in md_text
+    assert "Tuesday. ([AP](https://ap.example/1), feed summary)\n" in md_text
+    assert (
+        "on Tuesday. ([AP](https://ap.example/1), feed summary)\n"
+        in md_text.split("## What officials said")[1]
+    )
+
+    html = to_html(digest)
+    marker = f'<span class="small" title="{escape(FEED_NOTE)}">feed summary</span>'
+    assert 'nofollow">CBS News</a>)</li>' in html
+    assert f'nofollow">AP</a>, {marker})</li>' in html
+    assert html.count(marker) == 2  # the point and the quote
+
+    text = to_text(digest)
+    assert "     CBS News: https://cbs.example/1\n" in text
+    assert "     AP (feed summary): https://ap.example/1\n" in text
+    assert "  AP (feed summary): https://ap.example/1\n" in text
+
+    data = json.loads(to_json(digest))
+    assert [p["from"] for p in data["stories"][0]["points"]] == ["page", "feed"]
+    assert data["quotes"][0]["from"] == "feed"

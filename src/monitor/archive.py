@@ -114,6 +114,8 @@ def collect(
                     "text": str(p.get("text", "")),
                     "url": safe_url(str(p.get("url", ""))),
                     "source": str(p.get("source", "")),
+                    # digests built before the field existed: no marker
+                    "origin": "feed" if p.get("from") == "feed" else "page",
                 }
                 for p in s.get("points", [])
             )

@@ -456,25 +456,36 @@ def feeds_resume(ctx: Context, urls: tuple[str, ...], resume_all: bool) -> None:
     "--keep",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Write into this folder instead of a temporary one.",
+    help="Write into this folder (configuration, database, digests) and keep it.",
 )
 @pass_ctx
 def demo(ctx: Context, folder: Path | None, keep: Path | None) -> None:
-    """Run the whole pipeline on captured real feeds served from 127.0.0.1."""
-    from .demo import run_demo
+    """Run the whole pipeline on captured real feeds served from 127.0.0.1.
+
+    Without --keep, everything is written to a temporary folder that is removed at the end.
+    """
+    from .demo import _shown, next_steps, run_demo
 
     try:
-        path, lines = run_demo(folder, keep)
+        result = run_demo(folder, keep)
     except (MonitorError, OSError) as exc:
         _fail(exc if isinstance(exc, MonitorError) else MonitorError(str(exc)))
         return
-    click.echo(f"Digest written to {path}\n")
-    click.echo("\n".join(lines))
+    if result.kept:
+        click.echo(f"Digest written to {_shown(result.kept / result.digest)} (and .html, .json)\n")
+    else:
+        click.echo(f"The digest of {result.day.isoformat()}, first lines:\n")
+    click.echo("\n".join(result.lines))
+    click.echo("…\n")
+    click.echo("\n".join(next_steps(result)))
 
 
 @cli.group("eval")
 def eval_group() -> None:
-    """Measure quality against labelled data (see README, Quality)."""
+    """Measure quality against labelled data (see README, Quality).
+
+    Needs the eval extra: pip install -e '.[eval]' in the checkout.
+    """
 
 
 def _eval_out(result: dict[str, Any], as_json: bool, title: str, keys: list[str]) -> None:

@@ -52,6 +52,9 @@ class HttpConfig:
     concurrency: int = 16
     per_host: int = 2
     max_retry_after_seconds: int = 6 * 3600
+    # Replays only: every request for an internet address goes to this local replay server
+    # (`python -m monitor.replay`), which answers from its captures; links keep their address.
+    replay_server: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,18 @@ def config_path(explicit: str | os.PathLike[str] | None) -> Path:
     return DEFAULT_CONFIG
 
 
+def _is_local_http(url: str) -> bool:
+    import ipaddress
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return parts.scheme == "http" and loopback and parts.path in ("", "/")
+
+
 class _Reader:
     """Walks one TOML table, recording problems instead of stopping at the first."""
 
@@ -274,6 +289,7 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         concurrency=h.get("concurrency", int, 16),
         per_host=h.get("per_host", int, 2),
         max_retry_after_seconds=h.get("max_retry_after_seconds", int, 6 * 3600),
+        replay_server=h.get("replay_server", str, "").rstrip("/"),
     )
     h.check("timeout_seconds", 0 < http.timeout_seconds <= 600, "must be between 0 and 600")
     h.check(
@@ -297,6 +313,17 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         0 <= http.max_retry_after_seconds <= MAX_RETRY_AFTER,
         f"must be between 0 and {MAX_RETRY_AFTER} (7 days)",
     )
+    if http.replay_server:
+        h.check(
+            "replay_server",
+            _is_local_http(http.replay_server),
+            "must be an http:// address on this machine (127.0.0.1, ::1 or localhost)",
+        )
+        h.check(
+            "replay_server",
+            http.allow_private_networks,
+            "needs http.allow_private_networks = true (the replay server is on loopback)",
+        )
     h.finish()
 
     t = _Reader(problems, "topic", top.get("topic", dict, {}))

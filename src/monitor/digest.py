@@ -25,6 +25,7 @@ class Point:
     text: str
     url: str
     source: str
+    origin: str = "page"  # the article's text_origin: "feed" when quoted from the feed's text
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Quote:
     speaker: str  # verbatim from the sentence
     url: str
     source: str
+    origin: str = "page"  # as Point.origin
 
 
 @dataclass(frozen=True)
@@ -300,6 +302,7 @@ def compose(settings: Settings, store: Store, day: date, now: datetime) -> Diges
                 p.sentence.text,
                 by_id[p.sentence.article_id].url,
                 by_id[p.sentence.article_id].source,
+                by_id[p.sentence.article_id].text_origin,
             )
             for p in picks
         )
@@ -511,7 +514,7 @@ def _quotes(stories: tuple[Story, ...], by_id: dict[int, StoredArticle]) -> tupl
                 None,
             )
             if found:
-                out.append(Quote(found[0], found[1], src.url, src.source))
+                out.append(Quote(found[0], found[1], src.url, src.source, src.text_origin))
                 break
         if len(out) >= 3:
             break

@@ -36,6 +36,19 @@ class EvalError(MonitorError):
     pass
 
 
+def _eval_library(module: str) -> Any:
+    """Import a library of the `eval` extra, or say how to install it (exit code 1)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise EvalError(
+            f"evaluation needs the eval extra, which is not installed ({exc}): "
+            "run pip install -e '.[eval]' in the checkout"
+        ) from exc
+
+
 def in_split(key: str, split: str) -> bool:
     """A stable half of the keys: 'tune' and 'test' are complements."""
     if split == "all":
@@ -176,8 +189,7 @@ def eval_extraction(folder: Path, split: str = "all") -> dict[str, Any]:
 def _parse_date(value: Any) -> datetime | None:
     if not value or not isinstance(value, str):
         return None
-    from dateutil import parser as dateparser
-
+    dateparser = _eval_library("dateutil.parser")
     try:
         parsed = dateparser.parse(value, fuzzy=True, default=datetime(2000, 1, 1))
     except (ValueError, OverflowError):
@@ -474,8 +486,7 @@ def _cut(text: str, words: int) -> str:
 
 
 def eval_summaries(path: Path, settings: Settings, split: str = "all") -> dict[str, Any]:
-    from rouge_score import rouge_scorer
-
+    rouge_scorer = _eval_library("rouge_score.rouge_scorer")
     from .summarize import SourceText, split_sentences, summarize_story
 
     rows = [r for r in read_jsonl(path) if in_split(str(r["id"]), split)]

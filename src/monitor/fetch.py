@@ -3,7 +3,9 @@
 Every request is bounded: a connect timeout, a total deadline, a cap on *decoded* bytes
 enforced while streaming (we decode gzip/deflate ourselves so a small bomb cannot expand
 in one step), a limit on redirects with each hop re-checked, and non-public addresses
-refused unless the configuration allows private networks.
+refused unless the configuration allows private networks. In a replay (`[http]
+replay_server`), requests for internet addresses go to the local replay server instead, and
+responses keep the publisher's address.
 """
 
 from __future__ import annotations
@@ -92,6 +94,25 @@ def check_destination(url: str, allow_private: bool) -> None:
                 f"refused: {host} resolves to non-public address {addr} "
                 "(set http.allow_private_networks = true to allow)",
             )
+
+
+def _is_loopback_host(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def replay_address(url: str, server: str) -> str:
+    """Where a request for `url` goes in a replay: `<server>/page/<host><path>?<query>`, the
+    replay server's route for captured addresses (replay.py). Loopback addresses, such as
+    the server's own feeds, are fetched as they are."""
+    parts = urlsplit(url)
+    if _is_loopback_host(parts.hostname or ""):
+        return url
+    netloc = parts.netloc.rpartition("@")[2]  # never pass credentials along
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{server}/page/{netloc}{parts.path or '/'}{query}"
 
 
 def parse_retry_after(value: str | None, now: float, cap: float) -> float | None:
@@ -291,17 +312,23 @@ class HttpClient:
             headers["If-Modified-Since"] = last_modified
         seen: set[str] = set()
         current = url
+        replay = self.config.replay_server
         for _hop in range(self.config.max_redirects + 1):
             problem = link_problem(current)
             if problem:
                 raise FetchError(current[:500], problem)
-            check_destination(current, self.config.allow_private_networks)
+            target = replay_address(current, replay) if replay else current
+            # In a replay the publisher's host is never contacted: only its form is checked.
+            check_destination(current, self.config.allow_private_networks or target != current)
+            if target != current:
+                check_destination(target, self.config.allow_private_networks)
             seen.add(current)
             try:
                 with (
                     self._host_slot(current),
-                    self._client.stream("GET", current, headers=headers) as resp,
+                    self._client.stream("GET", target, headers=headers) as resp,
                 ):
+                    final = current if target != current else str(resp.url)
                     if resp.status_code in (301, 302, 303, 307, 308):
                         location = resp.headers.get("location")
                         if not location:
@@ -321,7 +348,7 @@ class HttpClient:
                         current = nxt
                         continue
                     if resp.status_code == 304:
-                        return Response(str(resp.url), 304, b"", "", etag, last_modified, True)
+                        return Response(final, 304, b"", "", etag, last_modified, True)
                     if resp.status_code >= 400:
                         retry = parse_retry_after(
                             resp.headers.get("retry-after"),
@@ -340,7 +367,7 @@ class HttpClient:
                         )
                     body = self._read_bounded(resp, current, deadline)
                     return Response(
-                        url=str(resp.url),
+                        url=final,
                         status=200,
                         content=body,
                         content_type=resp.headers.get("content-type", ""),

@@ -34,6 +34,10 @@ SITE_CSP = (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
     "img-src 'none'; base-uri 'none'; form-action 'self'"
 )
+# After the source of a point quoted from the feed's own text: the linked page may word it
+# differently, or not hold it at all.
+FEED_MARK = "feed summary"
+FEED_NOTE = "Quoted from the feed's summary: the article's page could not be fetched or read"
 # Enough to keep feed text inert: no emphasis, links, images, HTML, tables or entities.
 # Parentheses need no escape once brackets are escaped.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~&])")
@@ -59,6 +63,15 @@ def md(text: str) -> str:
 def md_link(label: str, url: str) -> str:
     u = safe_url(url)
     return f"[{md(label)}]({u})" if u else md(label)
+
+
+def md_source(source: str, url: str, origin: str) -> str:
+    """`([Source](url))`, with the feed marker when the sentence comes from the feed."""
+    return f"({md_link(source, url)}{', ' + FEED_MARK if origin == 'feed' else ''})"
+
+
+def text_source(source: str, origin: str) -> str:
+    return _plain(source) + (f" ({FEED_MARK})" if origin == "feed" else "")
 
 
 def long_date(d: Any) -> str:
@@ -213,7 +226,8 @@ def to_markdown(digest: Digest) -> str:
         out += [f"## {i}. {md(s.title)}", f"*{md(story_meta(s, digest))}*", ""]
         if s.points:
             out += [
-                f"- **{md(p.lead)}** – {md(p.text)} ({md_link(p.source, p.url)})" for p in s.points
+                f"- **{md(p.lead)}** – {md(p.text)} {md_source(p.source, p.url, p.origin)}"
+                for p in s.points
             ]
         else:
             out.append(f"- {md(empty_story(s))}")
@@ -241,7 +255,9 @@ def to_markdown(digest: Digest) -> str:
     if digest.quotes:
         out += ["## What officials said", ""]
         for q in digest.quotes:
-            out.append(f"- **{md(q.speaker)}** – {md(q.text)} ({md_link(q.source, q.url)})")
+            out.append(
+                f"- **{md(q.speaker)}** – {md(q.text)} {md_source(q.source, q.url, q.origin)}"
+            )
         out.append("")
     out += ["## Sources and feed health", "", "| Source | Articles | Status |", "|---|---|---|"]
     for src in digest.sources:
@@ -286,7 +302,13 @@ def to_json_obj(digest: Digest) -> dict[str, Any]:
                     for a in s.articles
                 ],
                 "points": [
-                    {"lead": p.lead, "text": p.text, "url": safe_url(p.url), "source": p.source}
+                    {
+                        "lead": p.lead,
+                        "text": p.text,
+                        "url": safe_url(p.url),
+                        "source": p.source,
+                        "from": p.origin,
+                    }
                     for p in s.points
                 ],
                 "reports": len(s.articles),
@@ -296,7 +318,13 @@ def to_json_obj(digest: Digest) -> dict[str, Any]:
             for s in (*digest.stories, *digest.more_stories)
         ],
         "quotes": [
-            {"speaker": q.speaker, "text": q.text, "url": safe_url(q.url), "source": q.source}
+            {
+                "speaker": q.speaker,
+                "text": q.text,
+                "url": safe_url(q.url),
+                "source": q.source,
+                "from": q.origin,
+            }
             for q in digest.quotes
         ],
         "keywords": list(digest.keywords),
@@ -343,6 +371,8 @@ def _env() -> Any:
         facts=facts,
         intro=intro,
         title_of=title_of,
+        feed_mark=FEED_MARK,
+        feed_note=FEED_NOTE,
         local=_local,
         utc=utc,
     )
@@ -380,7 +410,7 @@ def to_text(digest: Digest) -> str:
         out += [f"{i}. {_plain(s.title)}", f"   {_plain(story_meta(s, digest))}", ""]
         for p in s.points:
             out.append(f"   * {_plain(p.lead)} – {_plain(p.text)}")
-            out.append(f"     {_plain(p.source)}: {safe_url(p.url)}")
+            out.append(f"     {text_source(p.source, p.origin)}: {safe_url(p.url)}")
         if not s.points:
             out.append(f"   * {empty_story(s)}")
         if s.also:
@@ -398,7 +428,7 @@ def to_text(digest: Digest) -> str:
         for q in digest.quotes:
             out += [
                 f"- {_plain(q.speaker)}: {_plain(q.text)}",
-                f"  {_plain(q.source)}: {safe_url(q.url)}",
+                f"  {text_source(q.source, q.origin)}: {safe_url(q.url)}",
             ]
         out.append("")
     out.append("SOURCES AND FEED HEALTH")

@@ -1,23 +1,23 @@
 """A small HTTP server on 127.0.0.1 that replays captured feeds and pages.
 
 Used by `monitor demo` and by the tests so that the real HTTP path runs without the
-internet. A replay folder holds `feeds/*.xml` (real captures) and optionally `pages/` with
-`index.json` mapping an article URL to an HTML file. Served feeds have their item links
-rewritten to point at this server; a link with no captured page answers 404, so the
-pipeline falls back to the feed's own text, as it does when a publisher is unreachable.
+internet. A replay folder holds `feeds/*.xml` (real captures, served unchanged at
+`/feeds/<file>`), optionally `feeds.json` naming each feed (and giving the publisher's feed
+address as `url`), and optionally `pages/` with `index.json` mapping an article URL to an
+HTML file. A configuration with `[http] replay_server` sends every request for an internet
+address here as `/page/<host><path>` (fetch.replay_address), so links keep the publishers'
+addresses; an address with no capture answers 404, and the pipeline falls back to the
+feed's own text, as it does when a publisher is unreachable.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
-
-_LINK = re.compile(rb"(<link>\s*(?:<!\[CDATA\[)?\s*|<link[^>]*\bhref=[\"'])https?://")
 
 
 class ReplayServer:
@@ -30,6 +30,12 @@ class ReplayServer:
         self.pages: dict[str, str] = (
             json.loads(index.read_text(encoding="utf-8")) if index.exists() else {}
         )
+        names = folder / "feeds.json"
+        self.meta: dict[str, dict[str, str]] = (
+            json.loads(names.read_text(encoding="utf-8")) if names.exists() else {}
+        )
+        # The feeds' own addresses, where feeds.json gives them: polled like the real thing.
+        self.feeds_by_url = {m["url"]: f for f, m in self.meta.items() if m.get("url")}
         self.requests: list[str] = []
         handler = self._handler()
         self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -38,7 +44,8 @@ class ReplayServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def feed_url(self, name: str) -> str:
-        return f"{self.base}/feeds/{name}"
+        """The address to poll the capture `name` at: the publisher's, else this server's."""
+        return self.meta.get(name, {}).get("url") or f"{self.base}/feeds/{name}"
 
     def feed_names(self) -> list[str]:
         return sorted(
@@ -76,10 +83,7 @@ class ReplayServer:
                     path = server.folder / "feeds" / name
                     if "/" in name or not path.is_file():
                         return self._send(404, b"no such feed", "text/plain")
-                    body = _LINK.sub(
-                        lambda m: m.group(1) + server.base.encode() + b"/page/", path.read_bytes()
-                    )
-                    return self._send(200, body, "application/xml")
+                    return self._send(200, path.read_bytes(), "application/xml")
                 if self.path.startswith("/page/"):
                     original = "https://" + self.path[len("/page/") :]
                     for candidate in (original, original.replace("https://", "http://", 1)):
@@ -87,6 +91,10 @@ class ReplayServer:
                         if page_name:
                             page = server.folder / "pages" / page_name
                             return self._send(200, page.read_bytes(), "text/html; charset=utf-8")
+                        feed_name = server.feeds_by_url.get(candidate)
+                        if feed_name:
+                            feed = server.folder / "feeds" / feed_name
+                            return self._send(200, feed.read_bytes(), "application/xml")
                     return self._send(404, b"page not captured", "text/plain")
                 return self._send(404, b"not found", "text/plain")
 

@@ -77,7 +77,7 @@ def make_digest(title: str, text: str, source: str, url: str) -> Digest:
         "developing",
         date(2026, 2, 16),
         (art,),
-        (Point(title[:20], text, url, source),),
+        (Point(title[:20], text, url, source, "feed"),),  # with its marker
         (source,),
         (source,),
         2,
@@ -94,7 +94,7 @@ def make_digest(title: str, text: str, source: str, url: str) -> Digest:
         totals=Totals(1, 1, (source,), 0, 1),
         most_mentioned=((title, 2),),
         keywords=(text,),
-        quotes=(Quote(text, source, url, source),),
+        quotes=(Quote(text, source, url, source, "feed"),),
         sources=(SourceHealth(source, url, 1, "error", text, None, 1),),
     )
 
