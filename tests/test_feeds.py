@@ -184,3 +184,60 @@ def test_unrendered_shortcode_lines_are_dropped() -> None:
     ).encode()
     entry = parse_feed(feed, url="https://example.org/feed", now=NOW).entries[0]
     assert entry.content == "Finance ministers met on Monday.\n\nThey agreed [in part] to talk."
+
+
+# feedparser's own test cases: UTF-16 and UTF-32 with and without a byte-order mark, in both
+# byte orders (an empty <rss> each), and an item whose CDATA holds the text "<!DOCTYPE".
+WIDE = [
+    "fp_enc_u16.xml",
+    "fp_enc_utf-16be.xml",
+    "fp_enc_utf-16be-autodetect.xml",
+    "fp_enc_utf-16be-bom.xml",
+    "fp_enc_utf-16le.xml",
+    "fp_enc_utf-16le-autodetect.xml",
+    "fp_enc_utf-16le-bom.xml",
+    "fp_enc_utf-32be.xml",
+    "fp_enc_utf-32be-autodetect.xml",
+    "fp_enc_utf-32be-bom.xml",
+    "fp_enc_utf-32le.xml",
+    "fp_enc_utf-32le-autodetect.xml",
+    "fp_enc_utf-32le-bom.xml",
+    "fp_enc_utf_32.xml",
+]
+
+
+@pytest.mark.parametrize("name", WIDE)
+def test_utf16_and_utf32_with_or_without_a_byte_order_mark(name: str) -> None:
+    data = (DATA / "feeds" / name).read_bytes()
+    for content_type in ("", "application/rss+xml"):
+        feed = parse_feed(data, url="https://example.org/", content_type=content_type, now=NOW)
+        assert (feed.format, feed.entries, feed.warning) == ("rss", (), "")
+    assert neutralize_xml(data).startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+
+
+def test_a_doctype_inside_cdata_is_text_not_a_doctype() -> None:
+    data = (DATA / "feeds/fp_item_description_not_a_doctype2.xml").read_bytes()
+    assert b"<![CDATA[ <!DOCTYPE ]]>" in neutralize_xml(data)
+    feed = parse_feed(data, url="https://example.org/", now=NOW)
+    assert len(feed.entries) == 1 and feed.warning == ""
+    other = parse("fp_item_description_not_a_doctype.xml")
+    assert len(other.entries) == 1  # type: ignore[attr-defined]
+
+
+def test_markup_declarations_in_article_text_are_kept() -> None:
+    """Only the prolog holds a DOCTYPE: an article about HTML or XML that shows one in its
+    text keeps it, and an entity declared there is no reason to touch the rest of the feed."""
+    body = (
+        "<p>Start a page with <code>&lt;!DOCTYPE html&gt;</code>.</p>"
+        '<pre><!DOCTYPE note [<!ENTITY amp "">]></pre><p>Salt &amp; pepper.</p>'
+    )
+    feed = (
+        '<?xml version="1.0"?><!-- <!DOCTYPE in a comment --><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>'
+        "<item><title>Doctypes &amp; entities</title><link>https://example.org/a</link>"
+        f"<content:encoded><![CDATA[{body}]]></content:encoded></item></channel></rss>"
+    ).encode()
+    assert f"<![CDATA[{body}]]>".encode() in neutralize_xml(feed)
+    entry = parse_feed(feed, url="https://example.org/feed", now=NOW).entries[0]
+    assert entry.title == "Doctypes & entities"
+    assert "<!DOCTYPE html>" in entry.content and "Salt & pepper." in entry.content
