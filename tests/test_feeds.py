@@ -241,3 +241,24 @@ def test_markup_declarations_in_article_text_are_kept() -> None:
     entry = parse_feed(feed, url="https://example.org/feed", now=NOW).entries[0]
     assert entry.title == "Doctypes & entities"
     assert "<!DOCTYPE html>" in entry.content and "Salt & pepper." in entry.content
+
+
+def test_plain_text_is_not_read_as_html() -> None:
+    """Atom says what a text is (type="text", "html" or "xhtml"); brackets in plain text are
+    characters, not markup, and an entity in plain text is not decoded again."""
+    title = parse("fp_atom10_entry_title_text_plain_brackets.xml")
+    assert title.entries[0].title == "History of the <blink> tag"  # type: ignore[attr-defined]
+    content = parse("fp_atom10_entry_content_text_plain_brackets.xml")
+    assert content.entries[0].content == "History of the <blink> tag"  # type: ignore[attr-defined]
+    html_title = parse("fp_atom10_entry_title_escaped_markup.xml")
+    assert html_title.entries[0].title == "Example Atom"  # type: ignore[attr-defined]
+    html_summary = parse("fp_atom10_entry_summary_escaped_markup.xml")
+    assert html_summary.entries[0].summary == "Example Atom"  # type: ignore[attr-defined]
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>e1</id>'
+        b'<title type="text">Use &lt;b&gt; for AT&amp;amp;T</title>'
+        b"<summary>Tags like &lt;p&gt; stay.\n\nA second paragraph.</summary></entry></feed>"
+    )
+    entry = parse_feed(atom, url="https://example.org/feed", now=NOW).entries[0]
+    assert entry.title == "Use <b> for AT&amp;T"
+    assert entry.summary == "Tags like <p> stay.\n\nA second paragraph."

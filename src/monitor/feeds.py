@@ -208,6 +208,16 @@ def _text(markup: str) -> str:
     return text
 
 
+def _is_plain(detail: Any) -> bool:
+    """Whether feedparser found a text to be plain: Atom's type="text" (its default), or an
+    RSS title that does not look like HTML. Its brackets are then characters, not tags."""
+    return isinstance(detail, dict) and detail.get("type") == "text/plain"
+
+
+def _as_text(value: str, plain: bool) -> str:
+    return clean_block(value) if plain else _text(value)
+
+
 _MEDIA_DESCRIPTION = "media_description"
 
 
@@ -291,11 +301,16 @@ def parse_feed(
     seen: set[str] = set()
     for raw in parsed.entries[:max_items]:
         link = _http_link(raw.get("link"))
-        title = clean_line(html_to_text(raw.get("title", "")))[:1000]
-        summary = _text(raw.get("summary") or raw.get(_MEDIA_DESCRIPTION) or "")[:20_000]
+        title = raw.get("title", "")
+        title = clean_line(title if _is_plain(raw.get("title_detail")) else html_to_text(title))
+        title = title[:1000]
+        if raw.get("summary"):
+            summary = _as_text(raw["summary"], _is_plain(raw.get("summary_detail")))[:20_000]
+        else:
+            summary = _text(raw.get(_MEDIA_DESCRIPTION) or "")[:20_000]
         content = ""
         for c in raw.get("content", []) or []:
-            text = _text(c.get("value", ""))
+            text = _as_text(c.get("value", ""), _is_plain(c))
             if len(text) > len(content):
                 content = text
         key = clean_line(str(raw.get("id") or "")) or link
