@@ -1,5 +1,7 @@
-"""Feed bytes -> entries (feedparser stays inside this module).
+"""Feed bytes -> entries (feedparser and fastfeedparser stay inside this module).
 
+RSS, Atom and RDF are read by feedparser; JSON Feed (jsonfeed.org 1.0 and 1.1), which
+feedparser does not read, by fastfeedparser. Entries of every format get the same checks.
 Entry keys: the entry's id, else its link, else a hash of its title and summary. Dates are
 normalised to UTC; a missing date or one in the future is left as None so the caller uses
 the first-seen time. Only http(s) links survive.
@@ -9,11 +11,13 @@ from __future__ import annotations
 
 import calendar
 import codecs
+import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from .errors import FeedError
 from .text import clean_block, clean_line, html_to_text, sha256
@@ -32,6 +36,9 @@ _FUTURE_SLACK = timedelta(minutes=10)
 _SHORTCODE_LINE = re.compile(r"^\[/?[a-z][\w-]*(?:\s[^\]\n]*)?\]$", re.MULTILINE)
 # feedparser flags these but the entries are fine (wrong or missing declared encoding).
 _SURVIVABLE = ("CharacterEncodingOverride", "NonXMLContentType", "CharacterEncodingUnknown")
+_FIRST_CHAR = re.compile(rb"(?:\xef\xbb\xbf)?\s*(\S)")
+_JSON_TYPES = ("application/feed+json", "application/json")
+_JSON_FEED_VERSION = re.compile(r"https?://jsonfeed\.org/version/(\d+)(?:\.(\d+))?/?")
 
 
 @dataclass(frozen=True)
@@ -53,12 +60,21 @@ class ParsedFeed:
     warning: str = ""
 
 
-def _http_link(value: Any) -> str:
-    if not isinstance(value, str):
+def _http_link(value: Any, base: str = "") -> str:
+    """`value` (resolved against `base`) if it is an http(s) URL with a host, else ""."""
+    if not isinstance(value, str) or not value.strip():
         return ""
-    value = value.strip()
-    parts = urlsplit(value)
-    return value if parts.scheme in ("http", "https") and parts.hostname else ""
+    try:
+        value = urljoin(base, value.strip()) if base else value.strip()
+        parts = urlsplit(value)
+        return value if parts.scheme in ("http", "https") and parts.hostname else ""
+    except ValueError:  # e.g. "http://[" (an unclosed IPv6 address)
+        return ""
+
+
+def _plausible(when: datetime, now: datetime) -> datetime | None:
+    """The date, unless it is in the future or before any news feed existed."""
+    return None if when > now + _FUTURE_SLACK or when.year < 1990 else when
 
 
 def _date(entry: Any, now: datetime) -> datetime | None:
@@ -70,10 +86,34 @@ def _date(entry: Any, now: datetime) -> datetime | None:
                 when = datetime.fromtimestamp(calendar.timegm(st), tz=UTC)
             except (OverflowError, ValueError, TypeError):
                 continue
-            if when > now + _FUTURE_SLACK or when.year < 1990:
-                return None
-            return when
+            return _plausible(when, now)
     return None
+
+
+def _entry(
+    key: str,
+    link: str,
+    title: str,
+    summary: str,
+    content: str,
+    published: datetime | None,
+    author: str,
+) -> FeedEntry:
+    """An entry as every format gets it: texts capped, a key even without id or link."""
+    title, summary = title[:1000], summary[:20_000]
+    key = key or link or "sha256:" + sha256(title + "\n" + summary)
+    return FeedEntry(key[:2000], link, title, summary, content[:500_000], published, author[:200])
+
+
+def _unique(entries: Iterable[FeedEntry]) -> tuple[FeedEntry, ...]:
+    """Duplicate ids inside one feed: the first one wins."""
+    seen: set[str] = set()
+    kept: list[FeedEntry] = []
+    for entry in entries:
+        if entry.key not in seen:
+            seen.add(entry.key)
+            kept.append(entry)
+    return tuple(kept)
 
 
 _XML_DECL_ENCODING = re.compile(rb"^(<\?xml[^>]*?encoding=[\"'])[^\"']*([\"'])", re.IGNORECASE)
@@ -259,12 +299,21 @@ def _charset(params: str) -> str:
 def parse_feed(
     data: bytes, *, url: str, content_type: str = "", now: datetime, max_items: int = 500
 ) -> ParsedFeed:
-    """Parse feed bytes; raise FeedError when nothing usable is in them."""
+    """Parse feed bytes (RSS, Atom, RDF or JSON Feed); raise FeedError when nothing usable
+    is in them."""
+    if not data.strip():
+        raise FeedError("empty response body")
+    if _is_json(data, content_type):
+        return _parse_json_feed(data, url=url, now=now, max_items=max_items)
+    return _parse_xml_feed(data, url=url, content_type=content_type, now=now, max_items=max_items)
+
+
+def _parse_xml_feed(
+    data: bytes, *, url: str, content_type: str, now: datetime, max_items: int
+) -> ParsedFeed:
     import feedparser
 
     _keep_media_descriptions_apart()
-    if not data.strip():
-        raise FeedError("empty response body")
     headers = {"content-location": url}
     mime, _, params = content_type.partition(";")
     utf8 = _as_utf8(data, _charset(params))
@@ -298,41 +347,121 @@ def parse_feed(
     elif not parsed.get("version") and not parsed.entries:
         raise FeedError("not a feed: no RSS or Atom root element")
     entries: list[FeedEntry] = []
-    seen: set[str] = set()
     for raw in parsed.entries[:max_items]:
         link = _http_link(raw.get("link"))
         title = raw.get("title", "")
         title = clean_line(title if _is_plain(raw.get("title_detail")) else html_to_text(title))
-        title = title[:1000]
         if raw.get("summary"):
-            summary = _as_text(raw["summary"], _is_plain(raw.get("summary_detail")))[:20_000]
+            summary = _as_text(raw["summary"], _is_plain(raw.get("summary_detail")))
         else:
-            summary = _text(raw.get(_MEDIA_DESCRIPTION) or "")[:20_000]
+            summary = _text(raw.get(_MEDIA_DESCRIPTION) or "")
         content = ""
         for c in raw.get("content", []) or []:
             text = _as_text(c.get("value", ""), _is_plain(c))
             if len(text) > len(content):
                 content = text
-        key = clean_line(str(raw.get("id") or "")) or link
-        if not key:
-            key = "sha256:" + sha256(title + "\n" + summary)
-        if key in seen:  # duplicate ids inside one feed: the first one wins
-            continue
-        seen.add(key)
-        entries.append(
-            FeedEntry(
-                key=key[:2000],
-                link=link,
-                title=title,
-                summary=summary,
-                content=content[:500_000],
-                published=_date(raw, now),
-                author=clean_line(str(raw.get("author", "")))[:200],
-            )
-        )
+        key = clean_line(str(raw.get("id") or ""))
+        author = clean_line(str(raw.get("author", "")))
+        entries.append(_entry(key, link, title, summary, content, _date(raw, now), author))
     return ParsedFeed(
         title=clean_line(parsed.feed.get("title", ""))[:300],
         format=str(parsed.get("version") or "unknown"),
-        entries=tuple(entries),
+        entries=_unique(entries),
         warning=warning,
+    )
+
+
+# -- JSON Feed -------------------------------------------------------------------------------
+
+
+def _is_json(data: bytes, content_type: str) -> bool:
+    """JSON by its first character ("{"), or by its content type unless it starts as XML."""
+    first = _FIRST_CHAR.match(data)
+    if first and first.group(1) in (b"{", b"<"):
+        return first.group(1) == b"{"
+    mime = content_type.partition(";")[0].strip().lower()
+    return mime in _JSON_TYPES or mime.endswith("+json")
+
+
+def _json_text(value: Any) -> str:
+    """A JSON Feed string field ("" for anything else: a number, a list, an object)."""
+    return value if isinstance(value, str) else ""
+
+
+def _json_date(entry: Any, now: datetime) -> datetime | None:
+    for field in ("published", "updated"):  # fastfeedparser's ISO 8601 strings, in UTC
+        try:
+            when = datetime.fromisoformat(_json_text(entry.get(field)))
+            when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+        except (ValueError, OverflowError):
+            continue
+        return _plausible(when, now)
+    return None
+
+
+def _json_entry(raw: Any, base: str, now: datetime) -> FeedEntry:
+    # The item's url, else its external_url (a linkblog's item may have only that).
+    links = [raw.get("link")] + [
+        link.get("href")
+        for link in raw.get("links") or []
+        if isinstance(link, dict) and link.get("rel") == "related"
+    ]
+    link = next((u for u in (_http_link(v, base) for v in links) if u), "")
+    # Titles are plain text by the specification, but many CMSs escape "&" in them.
+    title = clean_line(html.unescape(_json_text(raw.get("title"))))
+    content = ""
+    for c in raw.get("content") or []:  # content_html, else content_text
+        if isinstance(c, dict):
+            value = _json_text(c.get("value"))
+            content = _text(value) if c.get("type") == "text/html" else clean_block(value)
+    item_id = raw.get("id")
+    key = item_id if isinstance(item_id, str) else ""
+    if isinstance(item_id, int) and not isinstance(item_id, bool):
+        key = str(item_id)
+    return _entry(
+        clean_line(key),
+        link,
+        title,
+        clean_block(_json_text(raw.get("description"))),  # summary: plain text
+        content,
+        _json_date(raw, now),
+        clean_line(_json_text(raw.get("author"))),
+    )
+
+
+def _parse_json_feed(data: bytes, *, url: str, now: datetime, max_items: int) -> ParsedFeed:
+    """A JSON Feed: checked as a document here, its items read by fastfeedparser."""
+    import json
+
+    import fastfeedparser
+
+    try:
+        text = data.decode(json.detect_encoding(data)).lstrip("\ufeff")
+        doc = json.loads(text)
+    except RecursionError:  # nesting deeper than the interpreter's recursion limit
+        raise FeedError("not a JSON Feed: JSON nested too deeply") from None
+    except ValueError as exc:  # also a UnicodeDecodeError
+        raise FeedError(f"not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise FeedError("not a JSON Feed: the JSON is not an object")
+    version = doc.get("version")
+    match = _JSON_FEED_VERSION.fullmatch(version.strip()) if isinstance(version, str) else None
+    if not isinstance(doc.get("items"), list):
+        if match:
+            raise FeedError("malformed JSON Feed: no items list")
+        raise FeedError("not a JSON Feed: JSON without a jsonfeed.org version or an items list")
+    del doc  # fastfeedparser reads the text again; one parsed copy at a time
+    try:
+        # bytes, not str: fastfeedparser.parse fetches a str that looks like a URL
+        parsed = fastfeedparser.parse(
+            text.encode("utf-8"), include_tags=False, include_media=False, include_enclosures=False
+        )
+    except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as exc:
+        # e.g. an item or an author that is a string where the format wants an object
+        raise FeedError(f"malformed JSON Feed: {type(exc).__name__}: {exc}") from None
+    items = parsed.get("entries") or []
+    return ParsedFeed(
+        title=clean_line(html.unescape(_json_text(parsed.get("feed", {}).get("title"))))[:300],
+        format="json" if match is None else f"json{match.group(1)}.{match.group(2) or 0}",
+        entries=_unique(_json_entry(raw, url, now) for raw in items[:max_items]),
     )
