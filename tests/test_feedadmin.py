@@ -19,12 +19,16 @@ from .conftest import DATA, http_server
 
 BBC = (DATA / "replay/feeds/bbc_world_2026-02-18.rss.xml").read_bytes()
 HEISE = (DATA / "feeds/heise_developer.atom.xml").read_bytes()
+JOURNAL = (DATA / "feeds/jsonfeed_3960_journal_1.1.json").read_bytes()
 PAGE = b"""<!DOCTYPE html><html><head><title>News</title>
 <link rel="stylesheet" href="/s.css">
 <link rel="alternate" type="application/rss+xml" title="RSS" href="/rss.xml">
 <link rel="alternate" type="application/atom+xml" title="Atom" href="atom.xml">
 </head><body><p>Hello</p></body></html>"""
 NO_FEED = b"<!DOCTYPE html><html><head><title>x</title></head><body>none</body></html>"
+JSON_PAGE = b"""<!DOCTYPE html><html><head><title>Blog</title>
+<link rel="alternate" type="application/feed+json" title="JSON Feed" href="/feed.json">
+</head><body><p>Hello</p></body></html>"""
 BROKEN_LINK = b"""<html><head><link rel="alternate" type="application/rss+xml" href="/gone.xml">
 </head><body></body></html>"""
 
@@ -55,11 +59,15 @@ ROUTES = {
     "/news/": (PAGE, "text/html; charset=utf-8"),
     "/plain/": (NO_FEED, "text/html"),
     "/broken/": (BROKEN_LINK, "text/html"),
+    "/feed.json": (JOURNAL, "application/feed+json"),
+    "/blog/": (JSON_PAGE, "text/html"),
 }
+ACCEPTED: list[str] = []  # the Accept header of each request
 
 
 class Site(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        ACCEPTED.append(self.headers.get("Accept", ""))
         body, kind = ROUTES.get(self.path, (b"not found", ""))
         self.send_response(200 if kind else 404)
         self.send_header("Content-Type", kind or "text/plain")
@@ -114,6 +122,33 @@ def test_add_discovers_the_feed_of_a_page(tmp_path: Path, site: str) -> None:
     assert "discovered from" in out
     # Atom is preferred over RSS when a page offers both; a relative href is resolved
     assert feeds_of(path)[-1] == ("Heise", f"{site}/news/atom.xml", "")
+
+
+def test_feed_links_prefer_the_json_feed_type() -> None:
+    page = b"""<link rel="alternate" type="application/json" href="/plain.json">
+    <link rel="alternate" type="application/feed+json" href="/feed.json">"""
+    assert feed_links(page, "https://b.example/") == [
+        "https://b.example/feed.json",
+        "https://b.example/plain.json",
+    ]
+
+
+def test_add_discovers_a_json_feed_and_check_reports_json(tmp_path: Path, site: str) -> None:
+    from monitor import feedadmin, pipeline
+
+    path = config(tmp_path)
+    ACCEPTED.clear()
+    code, out = run(path, "add", f"{site}/blog/")
+    assert code == 0, out
+    assert "json1.1, 2 entries, newest 2020-02-21" in out
+    assert feeds_of(path)[-1] == ("fboës - Der Blog | Startseite", f"{site}/feed.json", "")
+    code, out = run(path, "check", f"{site}/feed.json")
+    assert code == 0 and "json1.1, 2 entries" in out, out
+    assert all("application/feed+json" in accept for accept in ACCEPTED)
+    # feeds are asked for as polling asks for them; `feeds add` takes HTML pages too
+    feed_types = pipeline.FEED_ACCEPT.rpartition(", */*")[0]
+    assert "application/feed+json" in feed_types
+    assert feedadmin.FEED_ACCEPT.startswith(feed_types + ", text/html")
 
 
 def test_add_refuses_what_is_not_a_feed(tmp_path: Path, site: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import FeedError
-from monitor.feeds import neutralize_xml, parse_feed
+from monitor.feeds import ParsedFeed, neutralize_xml, parse_feed
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 2, 18, 12, 0, tzinfo=UTC)
@@ -184,3 +184,186 @@ def test_unrendered_shortcode_lines_are_dropped() -> None:
     ).encode()
     entry = parse_feed(feed, url="https://example.org/feed", now=NOW).entries[0]
     assert entry.content == "Finance ministers met on Monday.\n\nThey agreed [in part] to talk."
+
+
+# feedparser's own test cases: UTF-16 and UTF-32 with and without a byte-order mark, in both
+# byte orders (an empty <rss> each), and an item whose CDATA holds the text "<!DOCTYPE".
+WIDE = [
+    "fp_enc_u16.xml",
+    "fp_enc_utf-16be.xml",
+    "fp_enc_utf-16be-autodetect.xml",
+    "fp_enc_utf-16be-bom.xml",
+    "fp_enc_utf-16le.xml",
+    "fp_enc_utf-16le-autodetect.xml",
+    "fp_enc_utf-16le-bom.xml",
+    "fp_enc_utf-32be.xml",
+    "fp_enc_utf-32be-autodetect.xml",
+    "fp_enc_utf-32be-bom.xml",
+    "fp_enc_utf-32le.xml",
+    "fp_enc_utf-32le-autodetect.xml",
+    "fp_enc_utf-32le-bom.xml",
+    "fp_enc_utf_32.xml",
+]
+
+
+@pytest.mark.parametrize("name", WIDE)
+def test_utf16_and_utf32_with_or_without_a_byte_order_mark(name: str) -> None:
+    data = (DATA / "feeds" / name).read_bytes()
+    for content_type in ("", "application/rss+xml"):
+        feed = parse_feed(data, url="https://example.org/", content_type=content_type, now=NOW)
+        assert (feed.format, feed.entries, feed.warning) == ("rss", (), "")
+    assert neutralize_xml(data).startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+
+
+def test_a_doctype_inside_cdata_is_text_not_a_doctype() -> None:
+    data = (DATA / "feeds/fp_item_description_not_a_doctype2.xml").read_bytes()
+    assert b"<![CDATA[ <!DOCTYPE ]]>" in neutralize_xml(data)
+    feed = parse_feed(data, url="https://example.org/", now=NOW)
+    assert len(feed.entries) == 1 and feed.warning == ""
+    other = parse("fp_item_description_not_a_doctype.xml")
+    assert len(other.entries) == 1  # type: ignore[attr-defined]
+
+
+def test_markup_declarations_in_article_text_are_kept() -> None:
+    """Only the prolog holds a DOCTYPE: an article about HTML or XML that shows one in its
+    text keeps it, and an entity declared there is no reason to touch the rest of the feed."""
+    body = (
+        "<p>Start a page with <code>&lt;!DOCTYPE html&gt;</code>.</p>"
+        '<pre><!DOCTYPE note [<!ENTITY amp "">]></pre><p>Salt &amp; pepper.</p>'
+    )
+    feed = (
+        '<?xml version="1.0"?><!-- <!DOCTYPE in a comment --><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>'
+        "<item><title>Doctypes &amp; entities</title><link>https://example.org/a</link>"
+        f"<content:encoded><![CDATA[{body}]]></content:encoded></item></channel></rss>"
+    ).encode()
+    assert f"<![CDATA[{body}]]>".encode() in neutralize_xml(feed)
+    entry = parse_feed(feed, url="https://example.org/feed", now=NOW).entries[0]
+    assert entry.title == "Doctypes & entities"
+    assert "<!DOCTYPE html>" in entry.content and "Salt & pepper." in entry.content
+
+
+def test_plain_text_is_not_read_as_html() -> None:
+    """Atom says what a text is (type="text", "html" or "xhtml"); brackets in plain text are
+    characters, not markup, and an entity in plain text is not decoded again."""
+    title = parse("fp_atom10_entry_title_text_plain_brackets.xml")
+    assert title.entries[0].title == "History of the <blink> tag"  # type: ignore[attr-defined]
+    content = parse("fp_atom10_entry_content_text_plain_brackets.xml")
+    assert content.entries[0].content == "History of the <blink> tag"  # type: ignore[attr-defined]
+    html_title = parse("fp_atom10_entry_title_escaped_markup.xml")
+    assert html_title.entries[0].title == "Example Atom"  # type: ignore[attr-defined]
+    html_summary = parse("fp_atom10_entry_summary_escaped_markup.xml")
+    assert html_summary.entries[0].summary == "Example Atom"  # type: ignore[attr-defined]
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>e1</id>'
+        b'<title type="text">Use &lt;b&gt; for AT&amp;amp;T</title>'
+        b"<summary>Tags like &lt;p&gt; stay.\n\nA second paragraph.</summary></entry></feed>"
+    )
+    entry = parse_feed(atom, url="https://example.org/feed", now=NOW).entries[0]
+    assert entry.title == "Use <b> for AT&amp;T"
+    assert entry.summary == "Tags like <p> stay.\n\nA second paragraph."
+
+
+# -- JSON Feed ---------------------------------------------------------------------------
+
+
+def parse_json(name: str, content_type: str = "application/feed+json", **kw: int) -> ParsedFeed:
+    data = (DATA / "feeds" / name).read_bytes()
+    return parse_feed(
+        data, url="https://news.example.org/feed.json", content_type=content_type, now=NOW, **kw
+    )
+
+
+def test_json_feed_1_1_spec_example() -> None:
+    feed = parse_json("jsonfeed_spec_1.1_example.json")
+    assert (feed.title, feed.format, feed.warning) == ("My Example Feed", "json1.1", "")
+    second, first = feed.entries
+    assert (second.key, second.link) == ("2", "https://example.org/second-item")
+    assert second.content == "This is a second item." and second.published is None
+    assert (first.key, first.content) == ("1", "Hello, world!")
+    assert parse_json("jsonfeed_spec_1.1_example.json", max_items=1).entries == (second,)
+
+
+def test_json_feed_published_1_1_and_1_0() -> None:
+    journal = parse_json("jsonfeed_3960_journal_1.1.json")
+    assert journal.format == "json1.1" and journal.title == "fboës - Der Blog | Startseite"
+    lecker, sabine = journal.entries
+    assert lecker.key == "user/posts/2020-02-21-lecker-lecker/index.md"
+    assert lecker.link == "https://journal.3960.org/posts/2020-02-21-lecker-lecker/"
+    assert lecker.published == datetime(2020, 2, 21, 17, 8, 6, tzinfo=UTC)
+    assert lecker.content.endswith("billig,\n\ndafür schmeckt's aber auch nicht.")  # <br />
+    assert lecker.summary.startswith("Da ist es zwar nicht ganz billig, dafür")
+    assert lecker.author == "Frank Boës"
+    assert sabine.title == "„Sabine“ am Flughafen Amsterdam"
+    assert "EHAM 091725Z 20037G51KT 170V230" in sabine.content  # the METAR, tags dropped
+    rosemary = parse_json("jsonfeed_rosemaryorchard_1.0.json", content_type="application/json")
+    assert rosemary.format == "json1.0"
+    workflow, fusion = rosemary.entries
+    # a title is plain text in JSON Feed, but this CMS escapes its ampersands
+    assert workflow.title == "Workflow: Add Task & Sub Tasks To OmniFocus"
+    assert workflow.published == datetime(2018, 8, 24, 5, 0, tzinfo=UTC)
+    assert workflow.content.startswith("One thing I frequently do in OmniFocus")
+    assert fusion.link == "https://www.rosemaryorchard.com/elsewhere/fusion-september-is-coming"
+    # not a jsonfeed.org version, but a feed: an object with an items list
+    sample = parse_json("jsonfeed_gofeed_sample.json", content_type="")
+    assert sample.format == "json" and len(sample.entries) == 1
+    only = sample.entries[0]
+    assert (only.content, only.summary) == ("content_html", "summary")  # HTML is preferred
+    assert only.published == datetime(2019, 10, 12, 7, 20, 50, 520000, tzinfo=UTC)
+
+
+def test_json_feed_entries_get_the_same_checks_as_rss() -> None:
+    feed = parse_json("jsonfeed_edge_cases.json")
+    assert feed.title == "Edge cases & <i>plain</i> text"
+    by_title = {e.title: e for e in feed.entries}
+    geneva = by_title['Talks in Geneva: "constructive" & <b>tense</b>']
+    assert geneva.published == datetime(2026, 2, 17, 9, 0, tzinfo=UTC)
+    assert geneva.content == "Envoys met in Geneva.\n\nThe <blink> tag is not markup here."
+    assert (geneva.summary, geneva.author) == ("Envoys met.", "A. Writer")
+    relative = by_title["A relative link"]
+    assert (relative.key, relative.link) == ("42", "https://news.example.org/2026/02/17/relative")
+    assert relative.content == "Relative link."  # HTML to text: the script is gone
+    assert relative.published == datetime(2026, 2, 17, 8, 0, tzinfo=UTC)  # no zone: UTC
+    script = by_title["Script link"]
+    assert (script.key, script.link, script.published) == ("same", "", None)
+    assert "Second with the same id" not in by_title  # duplicate ids: the first one wins
+    assert by_title["No id"].key == "https://news.example.org/no-id"
+    external = by_title["Only an external link"]
+    assert external.key == external.link == "https://elsewhere.example.net/linked"
+    neither = by_title["Neither id nor link"]
+    assert neither.key.startswith("sha256:") and neither.link == ""
+    assert neither.published == datetime(2026, 2, 16, 12, 0, tzinfo=UTC)  # date_modified
+    assert by_title["Too old to be a real date"].published is None
+    assert len(feed.entries) == 7
+
+
+def test_json_is_recognised_by_content_type_or_first_byte() -> None:
+    data = (DATA / "feeds/jsonfeed_spec_1.1_example.json").read_bytes()
+    for body, content_type in (
+        (data, ""),
+        (b"\xef\xbb\xbf \n" + data, "text/plain"),  # a UTF-8 byte-order mark, then spaces
+        (data.decode().encode("utf-16"), "application/feed+json; charset=utf-16"),
+    ):
+        feed = parse_feed(body, url="https://example.org/f", content_type=content_type, now=NOW)
+        assert feed.format == "json1.1" and len(feed.entries) == 2
+    # XML served as JSON is still read as XML
+    rss = (DATA / "replay/feeds/whitehouse_statements.rss.xml").read_bytes()
+    feed = parse_feed(rss, url="https://example.org/f", content_type="application/json", now=NOW)
+    assert feed.format == "rss20"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', "not valid JSON"),
+        (b"[1, 2, 3]", "not a JSON Feed"),
+        (b'{"rss": {"version": "2.0", "channel": {"title": "Scripting News"}}}', "not a JSON Feed"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "title": "No items"}', "no items"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": ["not an object"]}', "malformed"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [{"author": "A"}]}', "malformed"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": [], "x": "\xff"}', "JSON"),
+    ],
+)
+def test_json_that_is_not_a_json_feed_is_a_clear_error(body: bytes, message: str) -> None:
+    with pytest.raises(FeedError, match=message):
+        parse_feed(body, url="https://example.org/f", content_type="application/json", now=NOW)

@@ -184,3 +184,62 @@ def test_feed_back_off_grows_then_pauses() -> None:
     assert feed_backoff(3, every) == timedelta(hours=1)
     assert feed_backoff(4, every) == timedelta(hours=2)
     assert feed_backoff(PAUSE_AFTER, every) == timedelta(days=1)
+
+
+def test_a_json_feed_is_polled_into_articles(tmp_path: Path) -> None:
+    """A JSON Feed served from 127.0.0.1 goes through the whole poll: fetched (asked for by
+    its type), parsed in a worker process, selected by the topic, its pages fetched and
+    extracted, its on-topic entries stored as articles."""
+    import json
+
+    from .conftest import DATA, REPLAY
+
+    feed = (DATA / "feeds/jsonfeed_whitehouse_statements.json").read_bytes()
+    pages = json.loads((REPLAY / "pages/index.json").read_text(encoding="utf-8"))
+    accepted: list[str] = []
+
+    class Site(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            base = f"http://{self.headers['Host']}"
+            if self.path == "/feed.json":
+                accepted.append(self.headers.get("Accept", ""))
+                body = feed.replace(b"https://www.whitehouse.gov/", f"{base}/wh/".encode())
+                kind = "application/feed+json"
+            else:
+                original = "https://www.whitehouse.gov/" + self.path.removeprefix("/wh/")
+                if original not in pages:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body, kind = (REPLAY / "pages" / pages[original]).read_bytes(), "text/html"
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    now = datetime(2026, 2, 18, 6, 0, tzinfo=UTC)
+    with http_server(Site) as base:
+        settings = _settings(tmp_path, f"{base}/feed.json")
+        with Store.open(settings.database) as store, HttpClient(settings.http) as client:
+            report = poll(settings, store, client, lambda: now)
+            (outcome,) = report.outcomes
+            assert outcome.status == "ok", outcome.error
+            assert report.new_articles == 2 and report.feed_fallbacks == 0
+            articles = store.articles_between(datetime(2025, 11, 1, tzinfo=UTC), now)
+            (state,) = store.feeds()
+    assert "application/feed+json" in accepted[0]
+    assert state.format == "json1.1"
+    assert sorted(a.title for a in articles) == [
+        "Joint Statement on United States-Ukraine Meeting",
+        "Readout of Peace Talks in Geneva",
+    ]  # the children's reunification statement is not about the talks
+    readout = next(a for a in articles if a.title.startswith("Readout"))
+    path = "/wh/briefings-statements/2025/11/readout-of-peace-talks-in-geneva/"
+    assert readout.url == base + path
+    assert readout.published == datetime(2025, 11, 24, 2, 24, tzinfo=UTC)
+    assert readout.text_origin == "page" and "close coordination will be essential" in readout.text

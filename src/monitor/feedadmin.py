@@ -22,8 +22,9 @@ from .files import atomic_write
 
 # As polling asks (pipeline.FEED_ACCEPT), and HTML too: `feeds add` may be given a web page.
 FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
-    "application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.5, */*;q=0.3"
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.8, "
+    "text/html;q=0.5, */*;q=0.3"
 )
 # <link rel="alternate" type=…> values that announce a feed, best first.
 FEED_TYPES = (
@@ -130,7 +131,7 @@ def discover(client: HttpClient, url: str, now: datetime) -> FeedCheck:
         if not candidates:
             raise FeedAdminError(
                 f"{url} is not a feed ({exc}) and announces none "
-                '(no <link rel="alternate" type="application/rss+xml"> or Atom)'
+                '(no <link rel="alternate" type="application/rss+xml">, Atom or JSON Feed)'
             ) from None
         errors = []
         for candidate in candidates[:MAX_CANDIDATES]:

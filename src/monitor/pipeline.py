@@ -1,6 +1,7 @@
 """One cycle of the monitor.
 
-    poll:   feeds ──► fetch (guarded HTTP, conditional GET) ──► parse (feedparser)
+    poll:   feeds ──► fetch (guarded HTTP, conditional GET)
+                  ──► parse (feedparser; JSON Feed: fastfeedparser)
                   ──► select (topic query on the entry's own text) ──► store entries
             pending on-topic entries ──► fetch page ──► extract (trafilatura, feed fallback)
                   ──► dedupe (canonical URL, text hash, MinHash) ──► cluster (stories)
@@ -43,8 +44,9 @@ log = logging.getLogger("monitor")
 
 Clock = Callable[[], datetime]
 FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
-    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.8, "
+    "*/*;q=0.5"
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 NEIGHBOURHOOD = timedelta(days=3)  # how far back dedupe and clustering look

@@ -172,3 +172,29 @@ def test_feed_fields_come_out_clean(title: str, link: str) -> None:
     for e in feed.entries:
         assert e.link == "" or e.link.startswith(("http://", "https://"))
         assert "\n" not in e.title and "\x00" not in e.title
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | hostile_text | urls,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=8,
+)
+ITEM_FIELDS = (
+    "id url external_url title content_html content_text summary date_published date_modified "
+    "author authors tags attachments"
+).split()
+json_items = st.dictionaries(st.sampled_from(ITEM_FIELDS), json_values)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(json_items | json_values, max_size=4), json_values)
+def test_json_feed_parser_never_crashes(items: list[object], title: object) -> None:
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": title, "items": items}
+    data = json.dumps(doc).encode()
+    try:
+        feed = parse_feed(data, url="https://e.example.org/", now=datetime(2026, 2, 18, tzinfo=UTC))
+    except FeedError:
+        return
+    for e in feed.entries:
+        assert e.link == "" or e.link.startswith(("http://", "https://"))
+        assert e.key and "\n" not in e.title and "\x00" not in e.title
