@@ -123,7 +123,27 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 pass_ctx = click.make_pass_decorator(Context)
 
 
+def _not_in_report(record: logging.LogRecord) -> bool:
+    return not getattr(record, "in_report", False)
+
+
 def _do_poll(ctx: Context, settings: Settings, store: Store) -> PollReport:
+    if not settings.feeds:
+        click.echo(
+            f"monitor: no feeds are configured in {settings.path}: add one with "
+            "`monitor feeds add URL`, or try `monitor demo`.",
+            err=True,
+        )
+    # The report printed afterwards lists each failure: the log need not say it too.
+    logger = logging.getLogger("monitor")
+    logger.addFilter(_not_in_report)
+    try:
+        return _poll_with_progress(ctx, settings, store)
+    finally:
+        logger.removeFilter(_not_in_report)
+
+
+def _poll_with_progress(ctx: Context, settings: Settings, store: Store) -> PollReport:
     from .fetch import HttpClient
     from .pipeline import poll
 
@@ -165,6 +185,11 @@ def _print_report(report: PollReport) -> None:
                 f"  REJECTED {o.rejected} new entr{'y' if o.rejected == 1 else 'ies'} of "
                 f"{o.feed} (bad links; see `monitor status`)"
             )
+    if failed and failed == len(report.outcomes):
+        click.echo(
+            "Every feed failed. If this machine has no network, `monitor demo` runs the whole "
+            "pipeline on captured feeds; `monitor feeds check` tests each feed."
+        )
 
 
 @cli.command()
@@ -371,11 +396,18 @@ def status(ctx: Context, as_json: bool) -> None:
         out = {"feeds": rows, "totals": counts, "service": service, "deliveries": deliveries}
         click.echo(json.dumps(out, indent=2))
         return
-    click.echo(f"{'feed':28} {'status':13} {'last success':21} {'errors':>6} {'entries':>7}")
+
+    def local(stamp: Any) -> str:  # a stored UTC time, shown in the digest's zone
+        if not stamp:
+            return "-"
+        when = datetime.strptime(str(stamp), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return f"{when.astimezone(cfg.tz):%Y-%m-%d %H:%M}"
+
+    click.echo(f"{'feed':28} {'status':13} {'last success':17} {'errors':>6} {'entries':>7}")
     for r in rows:
         click.echo(
-            f"{str(r['name'])[:28]:28} {r['status']!s:13} "
-            f"{r['last_success'] or '-':21} {r['consecutive_errors']:>6} "
+            f"{_cut(str(r['name']), 28):28} {r['status']!s:13} "
+            f"{local(r['last_success']):17} {r['consecutive_errors']:>6} "
             f"{r['entries_seen']:>7}"
         )
         if r["last_error"] and r["status"] == "error":
@@ -383,7 +415,7 @@ def status(ctx: Context, as_json: bool) -> None:
         if r["paused"]:
             click.echo(f"    PAUSED: {r['paused']} (`monitor feeds resume` to poll it again)")
         elif r["next_poll_not_before"]:
-            click.echo(f"    next poll not before {r['next_poll_not_before']}")
+            click.echo(f"    next poll not before {local(r['next_poll_not_before'])}")
         if r["entries_rejected"]:
             n = r["entries_rejected"]
             click.echo(
@@ -392,18 +424,24 @@ def status(ctx: Context, as_json: bool) -> None:
     click.echo(" · ".join(f"{k}: {v}" for k, v in counts.items()))
     if pid:
         click.echo(
-            f"Service running (pid {pid}); next poll {service['next_poll'] or '-'}, "
-            f"next digest {service['next_digest']}."
+            f"Service running (pid {pid}); next poll {local(service['next_poll'])}, "
+            f"next digest {local(service['next_digest'])}."
         )
     else:
-        click.echo(f"Service not running; the next digest time is {service['next_digest']}.")
+        click.echo(f"Service not running; the next digest time is {local(service['next_digest'])}.")
     for d in deliveries:
         if d["status"] != "sent":
-            retry = f", next attempt {d['next_attempt']}" if d["next_attempt"] else ""
+            retry = f", next attempt {local(d['next_attempt'])}" if d["next_attempt"] else ""
             click.echo(
                 f"Delivery {d['date']} {d['channel']} to {d['recipient']}: {d['status']} after "
                 f"{d['attempts']} attempt(s){retry}; {d['last_error'] or ''}"
             )
+    click.echo(f"Times are in {cfg.timezone}, the digest's time zone (--json gives UTC).")
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` in at most `width` characters, an ellipsis marking a cut."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 @cli.group()

@@ -6,12 +6,15 @@ import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .cli import Context, _fail, _parse_date, cli, pass_ctx
 from .errors import MonitorError, StorageError
+
+if TYPE_CHECKING:
+    from .store import Store
 
 # Feed text printed to a terminal: no escape sequences or other control characters.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -77,9 +80,7 @@ def digests_show(ctx: Context, day: date | None, fmt: str) -> None:
             records = store.digests(limit=1, day=day, bodies=False)
             record = records[0] if records else None
             if record is None:
-                raise MonitorError(
-                    f"no digest for {day.isoformat()}" if day else "no digest has been built yet"
-                )
+                raise MonitorError(_missing(store, day))
             bodies = store.digest_bodies(record.date)
     except MonitorError as exc:
         _fail(exc)
@@ -101,6 +102,22 @@ def digests_show(ctx: Context, day: date | None, fmt: str) -> None:
         click.echo_via_pager(body)
     else:
         click.echo(body, nl=not body.endswith("\n"))
+
+
+def _missing(store: Store, day: date | None) -> str:
+    """Why no digest is shown, naming the nearest dates that have one."""
+    if day is None:
+        return "no digest has been built yet"
+    built = sorted(store.built_dates())
+    before = [d for d in built if d < day][-1:]
+    after = [d for d in built if d > day][:1]
+    near = [d.isoformat() for d in before + after]
+    if not near:
+        return f"no digest for {day.isoformat()}; none has been built yet"
+    return (
+        f"no digest for {day.isoformat()}; the nearest: {' and '.join(near)} "
+        "(`monitor digests list` shows every one)"
+    )
 
 
 @digests.command("site")
@@ -129,7 +146,13 @@ def digests_site(ctx: Context) -> None:
 @click.argument("query", nargs=-1, required=True)
 @click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD", help="Nothing older.")
 @click.option("--source", metavar="NAME", help="Only sources whose name contains NAME.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="At most this many digest points, and as many stored articles.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 def search(

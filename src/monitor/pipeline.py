@@ -50,6 +50,9 @@ FEED_ACCEPT = (
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 NEIGHBOURHOOD = timedelta(days=3)  # how far back dedupe and clustering look
+# Marks log lines that a poll's report (PollReport) also carries, so that a command which
+# prints the report can leave them out of its log (each failure was told twice).
+IN_REPORT = {"in_report": True}
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,7 @@ def _record_feed(settings: Settings, store: Store, res: _FeedResult, now: dateti
             log.warning(
                 "feed %s paused: %s (`monitor feeds resume` to poll it again)", st.name, pause
             )
-        log.warning("feed %s: error: %s", st.name, res.error)
+        log.warning("feed %s: error: %s", st.name, res.error, extra=IN_REPORT)
         return PollOutcome(st.name, st.url, "error", error=res.error)
     if res.not_modified or res.parsed is None:
         store.record_poll_success(
@@ -235,7 +238,11 @@ def _record_feed(settings: Settings, store: Store, res: _FeedResult, now: dateti
     )
     if rejected:
         log.warning(
-            "feed %s: %d new entries rejected (%s)", st.name, len(rejected), rejected[-1].rejected
+            "feed %s: %d new entries rejected (%s)",
+            st.name,
+            len(rejected),
+            rejected[-1].rejected,
+            extra=IN_REPORT,
         )
     return PollOutcome(
         st.name,

@@ -413,6 +413,11 @@ class Service:
             previous = {
                 sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
             }
+            if not settings.feeds:
+                log.warning(
+                    "no feeds are configured in %s: add one with `monitor feeds add URL`",
+                    settings.path,
+                )
             log.info(
                 "service started: polling %d feeds every %ds; digest at %s %s",
                 len(settings.feeds),
