@@ -22,6 +22,7 @@ class Behaviour:
     refuse: set[str] = field(default_factory=set)  # recipients answered with 550
     drop_after: int | None = None  # close the connection after this many messages
     delay: float = 0.0  # seconds before accepting each message (a slow server)
+    logins: dict[str, str] | None = None  # user -> password: offer AUTH and check them
     received: list[tuple[list[str], Message]] = field(default_factory=list)
 
 
@@ -55,7 +56,23 @@ def smtp_server(behaviour: Behaviour) -> Iterator[int]:
     from aiosmtpd.controller import Controller
 
     port = free_port()
-    controller = Controller(Handler(behaviour), hostname="127.0.0.1", port=port)
+    extra: dict[str, Any] = {}
+    if behaviour.logins is not None:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        logins = behaviour.logins
+
+        def authenticate(
+            server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+        ) -> AuthResult:
+            ok = isinstance(data, LoginPassword) and logins.get(
+                data.login.decode("utf-8", "replace")
+            ) == data.password.decode("utf-8", "replace")
+            return AuthResult(success=ok)
+
+        # Plain-text AUTH on loopback: the test server has no certificate.
+        extra = {"authenticator": authenticate, "auth_require_tls": False}
+    controller = Controller(Handler(behaviour), hostname="127.0.0.1", port=port, **extra)
     controller.start()
     try:
         yield port

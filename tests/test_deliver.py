@@ -229,3 +229,26 @@ def test_atom_feed_of_digests(tmp_path: Path) -> None:
 
 def test_header_safe() -> None:
     assert header_safe("a\r\nBcc: x@example.org\n b") == "a Bcc: x@example.org b"
+
+
+@pytest.mark.parametrize(
+    ("password", "sent"), [("s3cret", 3), ("pässwörd", 0)], ids=["ascii", "non-ascii"]
+)
+def test_smtp_login_and_a_password_smtp_cannot_send(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str, sent: int
+) -> None:
+    b = Behaviour(logins={"digest": password})
+    with smtp_server(b) as port:
+        settings = settings_for(tmp_path, port)
+        assert settings.delivery.email is not None
+        email = replace(settings.delivery.email, username="digest", password_env="TEST_SMTP_PW")
+        settings = replace(settings, delivery=replace(settings.delivery, email=email))
+        monkeypatch.setenv("TEST_SMTP_PW", password)
+        with built(settings) as store:
+            report = deliver_pending(settings, store, lambda: T0)
+            assert report.sent == sent
+            if not sent:  # recorded as a failure to retry, not a crash of the run
+                assert report.failed == 3
+                errors = {d.last_error for d in store.deliveries(DAY)}
+                assert all(e and "ASCII" in e for e in errors), errors
+    assert len(b.received) == sent

@@ -101,7 +101,14 @@ def _connect(config: EmailConfig) -> smtplib.SMTP:
             raise MonitorError(
                 f"the SMTP password environment variable {config.password_env} is not set"
             )
-        server.login(config.username, password)
+        try:
+            server.login(config.username, password)
+        except UnicodeError:  # smtplib sends the credentials as ASCII only
+            server.close()
+            raise MonitorError(
+                f"the SMTP password in {config.password_env} has characters other than ASCII, "
+                "which SMTP login cannot send"
+            ) from None
     return server
 
 
