@@ -66,6 +66,27 @@ def write_config(tmp_path: Path, body: str) -> Path:
     return path
 
 
+def local_config(tmp_path: Path, feeds: str = "", *, digest: str = "", workers: int = 2) -> Path:
+    """A configuration that polls servers on 127.0.0.1, its database and digests in
+    `tmp_path`; `feeds` holds the [[feeds]] tables, `digest` more [digest] keys, `workers`
+    the extraction worker processes (0: in the test's own process)."""
+    return write_config(
+        tmp_path,
+        f"""
+[storage]
+database = "{tmp_path / "m.sqlite"}"
+[http]
+allow_private_networks = true
+timeout_seconds = 5
+[extract]
+workers = {workers}
+[digest]
+directory = "{tmp_path / "digests"}"
+{digest}
+{feeds}""",
+    )
+
+
 @pytest.fixture(scope="session")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real archive: the replayed feeds polled once, digests built for 17 and 18 Feb 2026.

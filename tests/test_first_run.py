@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 
-from .conftest import write_config
+from .conftest import local_config
 
 
 def monitor(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -25,18 +25,13 @@ def monitor(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _offline(tmp_path: Path, feeds: int = 3) -> Path:
     # Port 9 (discard) on loopback refuses connections: a machine without network.
-    body = f"""
-[storage]
-database = "{tmp_path / "m.sqlite"}"
-[http]
-allow_private_networks = true
-timeout_seconds = 5
-[digest]
-directory = "{tmp_path / "digests"}"
-"""
-    for i in range(feeds):
-        body += f'[[feeds]]\nname = "Feed {i}"\nurl = "http://127.0.0.1:9/feed{i}.xml"\n'
-    return write_config(tmp_path, body)
+    return local_config(
+        tmp_path,
+        "".join(
+            f'[[feeds]]\nname = "Feed {i}"\nurl = "http://127.0.0.1:9/feed{i}.xml"\n'
+            for i in range(feeds)
+        ),
+    )
 
 
 def test_without_network_each_failure_is_told_once_with_a_hint(tmp_path: Path) -> None:
@@ -60,20 +55,10 @@ def test_no_feeds_configured_is_a_warning(tmp_path: Path) -> None:
 
 def test_status_shows_times_in_the_digest_time_zone_and_cuts_long_names(tmp_path: Path) -> None:
     long_name = "The Extremely Long Name Of A Regional Public Broadcaster"
-    config = write_config(
+    config = local_config(
         tmp_path,
-        f"""
-[storage]
-database = "{tmp_path / "m.sqlite"}"
-[http]
-allow_private_networks = true
-timeout_seconds = 5
-[digest]
-timezone = "America/New_York"
-[[feeds]]
-name = "{long_name}"
-url = "http://127.0.0.1:9/feed.xml"
-""",
+        f'[[feeds]]\nname = "{long_name}"\nurl = "http://127.0.0.1:9/feed.xml"\n',
+        digest='timezone = "America/New_York"',
     )
     assert monitor(config, "poll").returncode == 0
     out = CliRunner().invoke(cli, ["--config", str(config), "status"]).output

@@ -17,7 +17,7 @@ from monitor.fetch import HttpClient
 from monitor.pipeline import build_digest, poll
 from monitor.store import Store
 
-from .conftest import http_server, write_config
+from .conftest import http_server, local_config
 
 
 def _rss(feed: str, n: int) -> bytes:
@@ -63,18 +63,9 @@ def server() -> Iterator[str]:
 
 
 def _settings(tmp_path: Path, base: str) -> Settings:
-    cfg = write_config(
+    cfg = local_config(
         tmp_path,
         f"""
-[storage]
-database = "{tmp_path / "m.sqlite"}"
-[http]
-allow_private_networks = true
-timeout_seconds = 5
-[extract]
-workers = 0
-[digest]
-directory = "{tmp_path / "digests"}"
 [[feeds]]
 name = "Steady"
 url = "{base}/steady.xml"
@@ -83,6 +74,7 @@ group = "us"
 name = "Flaky"
 url = "{base}/flaky.xml"
 """,
+        workers=0,
     )
     return load_settings(cfg, cwd=tmp_path)
 

@@ -16,7 +16,7 @@ from monitor.models import NewEntry
 from monitor.pipeline import poll
 from monitor.store import Store
 
-from .conftest import http_server, write_config
+from .conftest import http_server, local_config
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
 <item><guid>1</guid><title>Ukraine peace talks resume in Geneva</title>
@@ -55,21 +55,7 @@ def busy_server() -> Iterator[str]:
 
 
 def _settings(tmp_path: Path, feed_url: str) -> Settings:
-    cfg = write_config(
-        tmp_path,
-        f"""
-[storage]
-database = "{tmp_path / "m.sqlite"}"
-[http]
-allow_private_networks = true
-timeout_seconds = 5
-[digest]
-directory = "{tmp_path / "digests"}"
-[[feeds]]
-name = "Busy"
-url = "{feed_url}"
-""",
-    )
+    cfg = local_config(tmp_path, f'[[feeds]]\nname = "Busy"\nurl = "{feed_url}"\n')
     return load_settings(cfg, cwd=tmp_path)
 
 

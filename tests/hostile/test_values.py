@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 
-from ..conftest import http_server, write_config
+from ..conftest import http_server, local_config
 
 TALKS = "Ukraine peace talks resume in Geneva with envoys from Kyiv and Moscow"
 BAD_LINKS = {
@@ -87,18 +87,9 @@ def server() -> Iterator[str]:
 
 
 def _config(tmp_path: Path, base: str) -> Path:
-    return write_config(
+    return local_config(
         tmp_path,
         f"""
-[storage]
-database = "{tmp_path / "m.sqlite"}"
-[http]
-allow_private_networks = true
-timeout_seconds = 5
-[digest]
-directory = "{tmp_path / "digests"}"
-[extract]
-workers = 0
 [[feeds]]
 name = "Mixed"
 url = "{base}/mixed.xml"
@@ -109,6 +100,7 @@ url = "{base}/busy.xml"
 name = "Length"
 url = "{base}/length.xml"
 """,
+        workers=0,
     )
 
 
