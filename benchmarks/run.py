@@ -303,14 +303,18 @@ def floors(pages: list[bytes], workers: int) -> tuple[float, float]:
     return traf, lx
 
 
-def run(feeds: int, items: int, pages_dir: Path) -> dict[str, float]:
+def run(feeds: int, items: int, pages_dir: Path, keep: Path | None = None) -> dict[str, float]:
     ctx = multiprocessing.get_context("fork")
     bodies = ctx.Value("l", 0)
     parent, child = ctx.Pipe()
     server = ctx.Process(target=serve, args=(pages_dir, feeds, items, child, bodies), daemon=True)
     server.start()
     feed_urls, page_urls = parent.recv()
-    tmp = Path(tempfile.mkdtemp(prefix="monitor-bench-"))
+    if keep is not None:  # the database and digests stay there, to rebuild or compare
+        keep.mkdir(parents=True, exist_ok=True)
+        if any(keep.iterdir()):
+            raise SystemExit(f"--keep {keep}: the folder must be empty")
+    tmp = keep.resolve() if keep is not None else Path(tempfile.mkdtemp(prefix="monitor-bench-"))
     feed_lines = "".join(
         f'[[feeds]]\nname = "Feed {i}"\nurl = "{u}"\n\n' for i, u in enumerate(feed_urls)
     )
@@ -380,7 +384,8 @@ def run(feeds: int, items: int, pages_dir: Path) -> dict[str, float]:
     finally:
         parent.send("stop")
         server.join(10)
-        shutil.rmtree(tmp, ignore_errors=True)  # the run's database and digests
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)  # the run's database and digests
     return result
 
 
@@ -418,10 +423,18 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs to make; the median run is reported"
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="an empty folder to keep the run's configuration, database and digests in",
+    )
     args = parser.parse_args()
+    if args.keep is not None and args.repeat > 1:
+        parser.error("--keep keeps one run: use it without --repeat")
     runs = []
     for _ in range(max(1, args.repeat)):
-        one = run(args.feeds, args.items, args.pages or default_pages())
+        one = run(args.feeds, args.items, args.pages or default_pages(), args.keep)
         one["ratio"] = one["total_s"] / (one["trafilatura_floor_s"] + one["fetch_s"])
         runs.append(one)
     result = median_of(runs)

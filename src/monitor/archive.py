@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -166,12 +167,11 @@ def collect(
     return index, stories, search
 
 
+@lru_cache(maxsize=1)
 def _env() -> Any:
-    from .render import _env as render_env
+    from .render import template_env
 
-    env = render_env()
-    env.globals.update(long_date=long_date, story_href=story_href)
-    return env
+    return template_env(long_date=long_date, story_href=story_href)
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
