@@ -19,9 +19,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.cluster import STEM_LENGTH, profile
 from monitor.errors import FeedError
-from monitor.feeds import parse_feed
+from monitor.ingest.feeds import parse_feed
+from monitor.judge.cluster import STEM_LENGTH, profile
 
 NEWS_FEEDS = (
     "404media_2026-02-17.rss.xml",

@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from monitor import timing  # noqa: E402
 from monitor.config import load_settings  # noqa: E402
-from monitor.fetch import HttpClient  # noqa: E402
+from monitor.ingest.fetch import HttpClient  # noqa: E402
 from monitor.pipeline import build_digest, poll  # noqa: E402
 from monitor.store import Store  # noqa: E402
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.replay import ReplayServer
+from monitor.tools.replay import ReplayServer
 
 DATA = Path(__file__).parent / "data"
 REPLAY = DATA / "replay"
@@ -97,7 +97,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from click.testing import CliRunner
 
     from monitor.cli import cli
-    from monitor.demo import write_replay_config
+    from monitor.tools.replay import write_replay_config
 
     folder = tmp_path_factory.mktemp("archive")
     with ReplayServer(REPLAY) as server:

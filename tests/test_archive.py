@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor import archive
 from monitor.cli import cli
 from monitor.models import DigestRecord
-from monitor.serve import ArchiveServer
+from monitor.publish import archive
+from monitor.publish.serve import ArchiveServer
 from monitor.store import Store, fts_query
 
 from .conftest import TEMPLATE_ATTRS, TEMPLATE_TAGS
@@ -290,7 +290,7 @@ def test_search_index_follows_rebuilt_digests(tmp_path: Path) -> None:
 
 def test_migration_indexes_existing_rows(tmp_path: Path) -> None:
     """A database from before full-text search gets its articles and points indexed."""
-    from monitor.migrations import MIGRATIONS
+    from monitor.store.migrations import MIGRATIONS
 
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path)

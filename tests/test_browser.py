@@ -27,10 +27,10 @@ from typing import Any
 
 import pytest
 
-from monitor import archive as site_builder
 from monitor.models import DigestRecord
-from monitor.replay import ReplayServer
-from monitor.serve import ArchiveServer
+from monitor.publish import archive as site_builder
+from monitor.publish.serve import ArchiveServer
+from monitor.tools.replay import ReplayServer
 
 from .conftest import REPLAY, http_server
 
@@ -226,7 +226,7 @@ def failing_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from click.testing import CliRunner
 
     from monitor.cli import cli
-    from monitor.demo import write_replay_config
+    from monitor.tools.replay import write_replay_config
 
     folder = tmp_path_factory.mktemp("failing")
     with socket.socket() as s:  # a port nothing listens on once closed

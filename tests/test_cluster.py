@@ -4,8 +4,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import monitor.cluster as C
-from monitor.cluster import ClusterItem, assign_stories, story_id_for
+import monitor.judge.cluster as C
+from monitor.judge.cluster import ClusterItem, assign_stories, story_id_for
 
 T0 = datetime(2026, 2, 17, 9, 0, tzinfo=UTC)
 
@@ -78,7 +78,7 @@ def test_assignment_is_deterministic_and_ids_stable() -> None:
 
 
 def test_large_batches_are_taken_in_time_order_and_still_join(monkeypatch: object) -> None:
-    import monitor.cluster as C
+    import monitor.judge.cluster as C
 
     monkeypatch.setattr(C, "BATCH", 2)  # type: ignore[attr-defined]
     new = _items(GENEVA, 1) + _items(IRAN, 10)
@@ -153,7 +153,7 @@ def test_fitted_weights_are_the_ones_the_model_holds() -> None:
     a change to a feature must be followed by a refit."""
     from pathlib import Path
 
-    from monitor.evaluate import fit_clustering
+    from monitor.tools.evaluate import fit_clustering
 
     data = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "ecbplus.jsonl"
     fitted = fit_clustering(data, "tune")

@@ -79,7 +79,7 @@ def test_stored_times_round_trip(when: datetime) -> None:
 def test_a_digest_stored_with_a_mistyped_date_is_removed_on_upgrade(tmp_path: Path) -> None:
     """Earlier versions stored `digest --date 0999-01-01` with times that did not read back,
     after which every digest command failed."""
-    from monitor.migrations import MIGRATIONS
+    from monitor.store.migrations import MIGRATIONS
 
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from monitor.dedupe import DuplicateIndex, canonical_url, content_hash, similarity, sketch
-from monitor.extract import extract_text
+from monitor.ingest.extract import extract_text
+from monitor.judge.dedupe import DuplicateIndex, canonical_url, content_hash, similarity, sketch
 
 REPLAY = Path(__file__).parent / "data" / "replay" / "pages"
 
@@ -65,7 +65,7 @@ def test_sketches_are_the_same_in_every_process() -> None:
 
     text = " ".join(f"word{i % 37} talks{i % 11} geneva{i % 5}" for i in range(200))
     code = (
-        "import sys; from monitor.dedupe import sketch; "
+        "import sys; from monitor.judge.dedupe import sketch; "
         "print(','.join(map(str, sketch(sys.stdin.read()))))"
     )
     outs = {

@@ -14,8 +14,8 @@ import feedparser
 import pytest
 
 from monitor.config import Settings, load_settings
-from monitor.deliver import deliver_pending, enqueue, header_safe, message_id
 from monitor.pipeline import build_digest
+from monitor.publish.deliver import deliver_pending, enqueue, header_safe, message_id
 from monitor.store import Store
 
 from .conftest import http_server, write_config

@@ -11,9 +11,8 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.config import load_settings
-from monitor.demo import write_replay_config
-from monitor.replay import ReplayServer
 from monitor.store import Store
+from monitor.tools.replay import ReplayServer, write_replay_config
 
 from .conftest import REPLAY
 

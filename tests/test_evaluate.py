@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.evaluate import _topic_intervals, b_cubed, pairwise
+from monitor.tools.evaluate import _topic_intervals, b_cubed, pairwise
 
 
 def test_b_cubed_and_pairwise_by_hand() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from monitor.extract import MIN_WORDS, choose_text, extract_text
+from monitor.ingest.extract import MIN_WORDS, choose_text, extract_text
 
 PAGES = Path(__file__).parent / "data" / "replay" / "pages"
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.config import load_settings
-from monitor.feedadmin import FeedAdminError, feed_links, parse_opml, to_opml
+from monitor.config.edit import FeedAdminError, feed_links, parse_opml, to_opml
 
 from .conftest import DATA, http_server
 
@@ -134,7 +134,8 @@ def test_feed_links_prefer_the_json_feed_type() -> None:
 
 
 def test_add_discovers_a_json_feed_and_check_reports_json(tmp_path: Path, site: str) -> None:
-    from monitor import feedadmin, pipeline
+    from monitor import pipeline
+    from monitor.config import edit as feedadmin
 
     path = config(tmp_path)
     ACCEPTED.clear()

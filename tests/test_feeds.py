@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import FeedError
-from monitor.feeds import ParsedFeed, neutralize_xml, parse_feed
+from monitor.ingest.feeds import ParsedFeed, neutralize_xml, parse_feed
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 2, 18, 12, 0, tzinfo=UTC)

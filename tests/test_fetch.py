@@ -13,7 +13,7 @@ import pytest
 
 from monitor.config import HttpConfig
 from monitor.errors import BlockedAddressError, FetchError
-from monitor.fetch import HttpClient, is_public_address, parse_retry_after
+from monitor.ingest.fetch import HttpClient, is_public_address, parse_retry_after
 
 from .conftest import http_server
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 import pytest
 
 from monitor.config import Settings, load_settings
-from monitor.fetch import HttpClient
+from monitor.ingest.fetch import HttpClient
 from monitor.pipeline import build_digest, poll
 from monitor.store import Store
 

@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from monitor.demo import write_replay_config
-from monitor.replay import ReplayServer
-from monitor.schedule import service_lock, write_lock
+from monitor.service import service_lock, write_lock
+from monitor.tools.replay import ReplayServer, write_replay_config
 
 from .conftest import REPLAY
 

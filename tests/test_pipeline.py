@@ -11,7 +11,7 @@ from typing import ClassVar
 import pytest
 
 from monitor.config import Settings, load_settings
-from monitor.fetch import HttpClient
+from monitor.ingest.fetch import HttpClient
 from monitor.models import NewEntry
 from monitor.pipeline import poll
 from monitor.store import Store

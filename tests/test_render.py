@@ -16,9 +16,18 @@ from click.testing import CliRunner
 from markupsafe import escape
 
 from monitor.cli import cli
+from monitor.compose.digest import (
+    Copy,
+    Digest,
+    DigestArticle,
+    Point,
+    Quote,
+    SourceHealth,
+    Story,
+    Totals,
+)
 from monitor.config import DigestConfig
-from monitor.digest import Copy, Digest, DigestArticle, Point, Quote, SourceHealth, Story, Totals
-from monitor.render import (
+from monitor.publish.render import (
     FEED_NOTE,
     md,
     safe_url,
@@ -135,7 +144,7 @@ def test_files_are_written_and_identical_on_rewrite(tmp_path: Path) -> None:
 
 
 def test_quote_speakers_are_named_and_verbatim() -> None:
-    from monitor.digest import speaker_of
+    from monitor.compose.digest import speaker_of
 
     zelensky = "“We are ready to continue,” said Ukrainian President Volodymyr Zelensky today."
     umerov = 'Rustem Umerov told reporters: "The talks were substantive and constructive."'
@@ -162,7 +171,7 @@ def test_quote_speakers_are_named_and_verbatim() -> None:
 
 
 def test_quotes_section_takes_whole_attributed_quotations() -> None:
-    from monitor.digest import _quotes
+    from monitor.compose.digest import _quotes
     from monitor.models import StoredArticle
 
     when = datetime(2026, 2, 17, 12, tzinfo=UTC)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.schedule import (
+from monitor.service import (
     AlreadyRunning,
     _make_trigger,
     lock_path,
@@ -82,7 +82,7 @@ def test_stale_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None:
     code = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from monitor.schedule import service_lock\n"
+        "from monitor.service import service_lock\n"
         f"with service_lock(Path({str(db)!r})):\n"
         "    os.kill(os.getpid(), 9)\n"
     )
@@ -98,7 +98,7 @@ def test_catch_up_only_what_was_missed(tmp_path: Path) -> None:
     from datetime import date
 
     from monitor.config import load_settings
-    from monitor.schedule import Service
+    from monitor.service import Service
     from monitor.store import Store, iso
 
     from .conftest import write_config
@@ -126,8 +126,8 @@ def test_feed_edits_are_taken_up_by_a_running_service(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from monitor.config import load_settings
-    from monitor.feedadmin import add_feeds
-    from monitor.schedule import Service
+    from monitor.config.edit import add_feeds
+    from monitor.service import Service
 
     from .conftest import write_config
 

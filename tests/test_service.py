@@ -14,8 +14,7 @@ from pathlib import Path
 
 import feedparser
 
-from monitor.demo import write_replay_config
-from monitor.replay import ReplayServer
+from monitor.tools.replay import ReplayServer, write_replay_config
 
 from .conftest import REPLAY
 from .smtp_server import Behaviour, smtp_server

@@ -8,9 +8,9 @@ import pytest
 
 from monitor.config import FeedConfig
 from monitor.errors import StorageError
-from monitor.migrations import SCHEMA_VERSION
 from monitor.models import NewEntry
 from monitor.store import Store
+from monitor.store.migrations import SCHEMA_VERSION
 
 NOW = datetime(2026, 2, 18, 6, 0, tzinfo=UTC)
 

@@ -3,8 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from monitor.extract import extract_text
-from monitor.summarize import (
+from monitor.compose.summarize import (
     MAX_CANDIDATES,
     SourceText,
     candidates,
@@ -12,6 +11,7 @@ from monitor.summarize import (
     split_sentences,
     summarize_story,
 )
+from monitor.ingest.extract import extract_text
 
 PAGES = Path(__file__).parent / "data" / "replay" / "pages"
 
@@ -113,7 +113,7 @@ def test_lead_phrase_prefers_names_and_is_taken_from_the_sentence() -> None:
 
 
 def test_developing_story_points_must_add_information() -> None:
-    from monitor.summarize import information
+    from monitor.compose.summarize import information
 
     history = ["Talks resumed in Geneva on Tuesday with envoys from Kyiv and Moscow present."]
     repeat = "Envoys from Kyiv and Moscow held talks in Geneva on Tuesday, officials confirmed."
@@ -131,7 +131,7 @@ def test_vectorised_lexrank_matches_sumys_own() -> None:
     from sumy.summarizers.lex_rank import LexRankSummarizer
     from sumy.utils import get_stop_words
 
-    from monitor.summarize import _ranked_class, _stemmer, _Tokenizer
+    from monitor.compose.summarize import _ranked_class, _stemmer, _Tokenizer
 
     sents = candidates(_texts())
     assert len(sents) >= 20

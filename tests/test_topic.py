@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import QueryError
-from monitor.topic import (
+from monitor.judge.topic import (
     MAX_DEPTH,
     And,
     Not,

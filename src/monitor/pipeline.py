@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from . import cluster, dedupe, extract, feeds, timing, topic
-from .config import Settings
-from .errors import FeedError, FetchError
-from .fetch import HttpClient
-from .links import link_problem
-from .models import (
+from monitor import timing
+from monitor.config import Settings
+from monitor.errors import FeedError, FetchError
+from monitor.ingest import extract, feeds
+from monitor.ingest.fetch import HttpClient
+from monitor.judge import cluster, dedupe, topic
+from monitor.links import link_problem
+from monitor.models import (
     DigestRecord,
     FeedState,
     NewArticle,
@@ -37,8 +39,8 @@ from .models import (
     PollReport,
     RenderedBodies,
 )
-from .store import Store, iso
-from .windows import assign_window, latest_ended
+from monitor.store import Store, iso
+from monitor.windows import assign_window, latest_ended
 
 log = logging.getLogger("monitor")
 
@@ -309,7 +311,7 @@ def _article_from_page(
 
 
 def _preload() -> None:
-    from . import summarize
+    from monitor.compose import summarize
 
     cluster.preload()
     summarize.preload()
@@ -414,8 +416,8 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
 
     Also records it (with the bodies delivery will send) and rewrites the Atom feed.
     """
-    from . import digest as digest_mod
-    from . import render
+    from monitor.compose import digest as digest_mod
+    from monitor.publish import render
 
     now = clock()
     day = day or latest_ended(now, settings.digest.at, settings.digest.tz)
@@ -461,7 +463,7 @@ def build_site(
     settings: Settings, store: Store, records: list[DigestRecord] | None = None
 ) -> list[Path]:
     """Rewrite the archive site (index, story timelines, search index) from every digest."""
-    from . import archive
+    from monitor.publish import archive
 
     if records is None:
         records = store.digests(limit=1_000_000)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import load_settings
-from monitor.fetch import HttpClient
+from monitor.ingest.fetch import HttpClient
 from monitor.pipeline import poll
 from monitor.store import Store
 

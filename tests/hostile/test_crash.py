@@ -11,8 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from monitor.demo import write_replay_config
-from monitor.replay import ReplayServer
+from monitor.tools.replay import ReplayServer, write_replay_config
 
 from ..conftest import REPLAY
 from ..smtp_server import Behaviour, smtp_server

@@ -10,12 +10,21 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.dedupe import canonical_url
-from monitor.deliver import header_safe
-from monitor.digest import Copy, Digest, DigestArticle, Point, Quote, SourceHealth, Story, Totals
+from monitor.compose.digest import (
+    Copy,
+    Digest,
+    DigestArticle,
+    Point,
+    Quote,
+    SourceHealth,
+    Story,
+    Totals,
+)
 from monitor.errors import FeedError
-from monitor.feeds import parse_feed
-from monitor.render import safe_url, to_html, to_json, to_markdown, to_text
+from monitor.ingest.feeds import parse_feed
+from monitor.judge.dedupe import canonical_url
+from monitor.publish.deliver import header_safe
+from monitor.publish.render import safe_url, to_html, to_json, to_markdown, to_text
 
 from ..conftest import TEMPLATE_ATTRS, TEMPLATE_TAGS
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from monitor.extract import ExtractionFailed, ExtractorPool
+from monitor.ingest.extract import ExtractionFailed, ExtractorPool
 
 
 def huge_page(paragraphs: int) -> bytes:

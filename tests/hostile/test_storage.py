@@ -92,8 +92,7 @@ def test_database_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> Non
 
 def _corrupt_database(tmp_path: Path) -> Path:
     """A real database with digests and articles, every page after the first overwritten."""
-    from monitor.demo import write_replay_config
-    from monitor.replay import ReplayServer
+    from monitor.tools.replay import ReplayServer, write_replay_config
 
     from ..conftest import REPLAY
 

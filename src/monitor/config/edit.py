@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .config import FeedConfig, Settings, clean_text, load_settings, shorten, url_problem
-from .errors import ConfigError, FeedError, FetchError, MonitorError
-from .feeds import ParsedFeed
-from .fetch import HttpClient
-from .files import atomic_write
+from monitor.config import FeedConfig, Settings, clean_text, load_settings, shorten, url_problem
+from monitor.errors import ConfigError, FeedError, FetchError, MonitorError
+from monitor.files import atomic_write
+from monitor.ingest.feeds import ParsedFeed
+from monitor.ingest.fetch import HttpClient
 
 # As polling asks (pipeline.FEED_ACCEPT), and HTML too: `feeds add` may be given a web page.
 FEED_ACCEPT = (
@@ -81,7 +81,7 @@ def _report(url: str, final_url: str, parsed: ParsedFeed) -> FeedCheck:
 
 def check_feed(client: HttpClient, url: str, now: datetime) -> FeedCheck:
     """Fetch and parse `url` now, unconditionally; report what a poll would see."""
-    from .feeds import parse_feed
+    from monitor.ingest.feeds import parse_feed
 
     try:
         resp = client.get(url, accept=FEED_ACCEPT)
@@ -118,7 +118,7 @@ def feed_links(html: bytes, base: str) -> list[str]:
 
 def discover(client: HttpClient, url: str, now: datetime) -> FeedCheck:
     """`url` if it is a feed; else the first working feed its page announces."""
-    from .feeds import parse_feed
+    from monitor.ingest.feeds import parse_feed
 
     try:
         resp = client.get(url, accept=FEED_ACCEPT)

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .config import Settings
-from .errors import MonitorError
-from .store import Store, iso, parse_iso
-from .windows import latest_ended, window_end, window_for
+from monitor.config import Settings
+from monitor.errors import MonitorError
+from monitor.store import Store, iso, parse_iso
+from monitor.windows import latest_ended, window_end, window_for
 
 log = logging.getLogger("monitor")
 
@@ -227,7 +227,7 @@ class Service:
         invalid file is reported and the settings in use are kept."""
         from dataclasses import replace
 
-        from .config import load_settings
+        from monitor.config import load_settings
 
         path = self.settings.path
         try:
@@ -247,8 +247,8 @@ class Service:
             log.info("configuration reloaded: %d feeds", len(fresh.feeds))
 
     def _poll(self, store: Store) -> None:
-        from .fetch import HttpClient
-        from .pipeline import poll
+        from monitor.ingest.fetch import HttpClient
+        from monitor.pipeline import poll
 
         self._reload_feeds()
         budget = min(self.settings.schedule.poll_every_seconds * 0.9, MAX_CYCLE_SECONDS)
@@ -272,15 +272,15 @@ class Service:
         )
 
     def _deliver(self, store: Store, day: date | None = None) -> None:
-        from .deliver import deliver_pending
+        from monitor.publish.deliver import deliver_pending
 
         if self.stop.is_set():
             return
         deliver_pending(self.settings, store, self.clock, day)
 
     def _build_and_deliver(self, store: Store, day: date) -> None:
-        from .deliver import enqueue
-        from .pipeline import build_digest
+        from monitor.pipeline import build_digest
+        from monitor.publish.deliver import enqueue
 
         if self.stop.is_set():
             return

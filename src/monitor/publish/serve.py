@@ -9,7 +9,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .render import SITE_CSP
+from monitor.publish.render import SITE_CSP
 
 HEADERS = {
     # The pages carry the same policy in a <meta> element; a header can also forbid framing.

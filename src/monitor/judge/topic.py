@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import QueryError
+from monitor.errors import QueryError
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_DEPTH = 32  # levels of parentheses

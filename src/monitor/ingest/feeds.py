@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
-from .errors import FeedError
-from .links import clean_link
-from .text import clean_block, clean_line, html_to_text, sha256
+from monitor.errors import FeedError
+from monitor.links import clean_link
+from monitor.text import clean_block, clean_line, html_to_text, sha256
 
 # Entity declarations are never needed by a news feed and are the vector of billion-laughs
 # and quadratic blow-up attacks: every declaration in the prolog goes before feedparser sees

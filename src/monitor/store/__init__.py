@@ -14,10 +14,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from .config import FeedConfig
-from .errors import StorageError
-from .migrations import MIGRATIONS, SCHEMA_VERSION
-from .models import (
+from monitor.config import FeedConfig
+from monitor.errors import StorageError
+from monitor.models import (
     Delivery,
     DigestRecord,
     FeedHealth,
@@ -30,6 +29,7 @@ from .models import (
     StoredArticle,
     StoredEntry,
 )
+from monitor.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 # Around the matched words in an article excerpt (the caller styles them).
 MARK_START, MARK_END = "\x02", "\x03"

@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import __version__
-from .errors import ConfigError
-from .links import link_problem
+from monitor import __version__
+from monitor.errors import ConfigError
+from monitor.links import link_problem
 
 DEFAULT_CONFIG = Path("config/monitor.toml")
 CONFIG_ENV = "MONITOR_CONFIG"
@@ -333,8 +333,10 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     t.check("name", bool(topic.name.strip()), "must not be empty")
     bad_name = text_problem(topic.name)
     t.check("name", bad_name is None, bad_name or "")
-    from .errors import QueryError
-    from .topic import parse_query  # local: topic imports nothing heavy, but keep config lean
+    from monitor.errors import QueryError
+    from monitor.judge.topic import (
+        parse_query,  # local: topic imports nothing heavy, but keep config lean
+    )
 
     try:
         parse_query(topic.query)

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from .text import clean_block
+from monitor.text import clean_block
 
 if TYPE_CHECKING:
-    from .feeds import ParsedFeed
+    from monitor.ingest.feeds import ParsedFeed
 
 MIN_WORDS = 40  # less than this is a teaser, a paywall stub or a video page
 
@@ -123,7 +123,7 @@ class PageText:
 
 
 def extract_page(html: bytes, url: str, title: str = "") -> PageText:
-    from .dedupe import fingerprint
+    from monitor.judge.dedupe import fingerprint
 
     text = extract_text(html, url, title)
     return PageText(text, *fingerprint(text))
@@ -141,7 +141,7 @@ def _worker_main(conn: Any) -> None:
     """A worker process: extract pages (and parse feeds) sent over the pipe until told to stop."""
     import signal
 
-    from .errors import FeedError
+    from monitor.errors import FeedError
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     while True:
@@ -154,7 +154,7 @@ def _worker_main(conn: Any) -> None:
         kind, args = job
         try:
             if kind == "feed":
-                from .feeds import parse_feed
+                from monitor.ingest.feeds import parse_feed
 
                 data, url, content_type, now, max_items = args
                 result: Any = parse_feed(
@@ -333,8 +333,8 @@ class ExtractorPool:
     ) -> ParsedFeed:
         """feeds.parse_feed in a worker: the parse of many feeds uses both cores, and a
         pathological feed is stopped at the time limit (a FeedError for that feed)."""
-        from .errors import FeedError
-        from .feeds import parse_feed
+        from monitor.errors import FeedError
+        from monitor.ingest.feeds import parse_feed
 
         if self.workers <= 0:
             try:

@@ -11,54 +11,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from .config import load_settings
-from .errors import MonitorError
-from .fetch import HttpClient
-from .pipeline import build_digest, poll
-from .replay import ReplayServer
-from .store import Store
+from monitor.config import load_settings
+from monitor.errors import MonitorError
+from monitor.ingest.fetch import HttpClient
+from monitor.pipeline import build_digest, poll
+from monitor.store import Store
+from monitor.tools.replay import ReplayServer, write_replay_config
 
 
 def default_folder() -> Path:
-    return Path(__file__).resolve().parents[2] / "examples" / "demo"
-
-
-def write_replay_config(
-    folder: Path, server: ReplayServer, out: Path, topic_query: str | None = None
-) -> Path:
-    """A configuration that polls every feed of the replay folder through `server`.
-
-    Every request goes to the replay server, which answers for the publishers' addresses,
-    so the stored links and the digest's are the publishers' own."""
-    names = server.meta
-    lines = [
-        "[storage]",
-        f'database = "{(out / "monitor.sqlite").as_posix()}"',
-        "",
-        "[http]",
-        "allow_private_networks = true   # the replay server is on 127.0.0.1",
-        f'replay_server = "{server.base}"   # answers for the publishers\' addresses',
-        "timeout_seconds = 10",
-        "",
-        "[digest]",
-        f'directory = "{(out / "digests").as_posix()}"',
-        "",
-    ]
-    if topic_query:
-        lines += ["[topic]", f"query = {json.dumps(topic_query)}", ""]
-    for name in server.feed_names():
-        meta = names.get(name, {})
-        lines += [
-            "[[feeds]]",
-            f"name = {json.dumps(meta.get('name', name))}",
-            f"url = {json.dumps(server.feed_url(name))}",
-        ]
-        if meta.get("group"):
-            lines.append(f"group = {json.dumps(meta['group'])}")
-        lines.append("")
-    path = out / "monitor.toml"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    return Path(__file__).resolve().parents[3] / "examples" / "demo"
 
 
 KEEP_EXAMPLE = Path("monitor-demo")  # the folder the next steps suggest when none was kept
@@ -113,7 +75,7 @@ def _search_word(keywords: list[str]) -> str:
     return next((k for k in keywords if " " not in k), keywords[0] if keywords else "peace")
 
 
-def _shown(path: Path) -> str:
+def shown(path: Path) -> str:
     """A path as the user can type it: relative to the working directory when inside it."""
     with contextlib.suppress(ValueError, OSError):  # outside it, or no working directory
         path = path.relative_to(Path.cwd())
@@ -123,8 +85,8 @@ def _shown(path: Path) -> str:
 def next_steps(result: DemoResult) -> list[str]:
     """What to do after the demo, with commands that work where the files are."""
     folder = result.kept or KEEP_EXAMPLE
-    config = _shown(folder / "monitor.toml")
-    html = _shown(folder / result.digest.with_suffix(".html"))
+    config = shown(folder / "monitor.toml")
+    html = shown(folder / result.digest.with_suffix(".html"))
     steps = [
         f"  Open {html} in a browser: the digest, linked to its archive.",
         f"  monitor --config {config} serve   # the archive on http://127.0.0.1:8080/",
@@ -136,7 +98,7 @@ def next_steps(result: DemoResult) -> list[str]:
     return [
         "The demo ran in a temporary folder, now removed. To keep its files (configuration,",
         "database, digests):",
-        f"  monitor demo --keep {_shown(KEEP_EXAMPLE)}",
+        f"  monitor demo --keep {shown(KEEP_EXAMPLE)}",
         "then:",
         *steps,
     ]

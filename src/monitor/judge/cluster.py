@@ -25,8 +25,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from .text import STOPWORDS
-from .topic import words
+from monitor.judge.topic import words
+from monitor.text import STOPWORDS
 
 TITLE_WEIGHT = 3
 LEAD_WORDS = 400

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .config import DigestConfig
-from .digest import Digest, DigestArticle, SourceHealth, Story
-from .files import atomic_write
-from .models import DigestRecord
+from monitor.compose.digest import Digest, DigestArticle, SourceHealth, Story
+from monitor.config import DigestConfig
+from monitor.files import atomic_write
+from monitor.models import DigestRecord
 
 # Delivered in a <meta> element, where frame-ancestors is ignored (and logged as an error);
 # `monitor serve` sends it, and frame-ancestors, as headers too.
@@ -357,7 +357,7 @@ def template_env(**extra_globals: Any) -> Any:
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("monitor", "templates"),
+        loader=jinja2.PackageLoader("monitor.publish", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from .cli import Context, _fail, _parse_date, cli, pass_ctx
-from .errors import MonitorError, StorageError
+from monitor.cli.base import Context, fail, one_line, parse_date, pass_ctx, term
+from monitor.errors import MonitorError, StorageError
 
 if TYPE_CHECKING:
-    from .store import Store
-
-# Feed text printed to a terminal: no escape sequences or other control characters.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    from monitor.store import Store
 
 
-def term(text: str) -> str:
-    return _CONTROL.sub("", text)
-
-
-def one_line(text: str) -> str:
-    return term(" ".join(text.split()))
-
-
-@cli.group()
+@click.group()
 def digests() -> None:
     """The built digests: list them, show one, rebuild the archive site."""
 
@@ -43,7 +31,7 @@ def digests_list(ctx: Context, as_json: bool) -> None:
         with ctx.store(settings) as store:
             records = store.digests(limit=1_000_000, bodies=False)
     except MonitorError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if as_json:
         rows = [
@@ -62,7 +50,7 @@ def digests_list(ctx: Context, as_json: bool) -> None:
 
 
 @digests.command("show")
-@click.argument("day", required=False, callback=_parse_date, metavar="[YYYY-MM-DD]")
+@click.argument("day", required=False, callback=parse_date, metavar="[YYYY-MM-DD]")
 @click.option(
     "--format",
     "fmt",
@@ -83,17 +71,17 @@ def digests_show(ctx: Context, day: date | None, fmt: str) -> None:
                 raise MonitorError(_missing(store, day))
             bodies = store.digest_bodies(record.date)
     except MonitorError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if fmt == "md":
         path = Path(record.path).with_suffix(".md")
         try:
             body = path.read_text(encoding="utf-8")
         except OSError as exc:
-            _fail(StorageError(f"cannot read {path}: {exc.strerror or exc}"))
+            fail(StorageError(f"cannot read {path}: {exc.strerror or exc}"))
             return
     elif bodies is None:
-        _fail(MonitorError(f"the digest of {record.date} was built before bodies were stored"))
+        fail(MonitorError(f"the digest of {record.date} was built before bodies were stored"))
         return
     else:
         body = {"text": bodies.text, "html": bodies.html, "json": bodies.json}[fmt]
@@ -124,17 +112,17 @@ def _missing(store: Store, day: date | None) -> str:
 @pass_ctx
 def digests_site(ctx: Context) -> None:
     """Rebuild the archive site (index, story timelines, search index) from every digest."""
-    from .pipeline import build_site
+    from monitor.pipeline import build_site
 
     try:
         settings = ctx.settings()
         with ctx.store(settings) as store:
             changed = build_site(settings, store)
     except MonitorError as exc:
-        _fail(exc)
+        fail(exc)
         return
     except OSError as exc:
-        _fail(StorageError(f"cannot write the site: {exc.strerror or exc} ({exc.filename})"))
+        fail(StorageError(f"cannot write the site: {exc.strerror or exc} ({exc.filename})"))
         return
     click.echo(
         f"Archive site in {settings.digest.directory / 'index.html'} "
@@ -142,9 +130,9 @@ def digests_site(ctx: Context) -> None:
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("query", nargs=-1, required=True)
-@click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD", help="Nothing older.")
+@click.option("--since", callback=parse_date, metavar="YYYY-MM-DD", help="Nothing older.")
 @click.option("--source", metavar="NAME", help="Only sources whose name contains NAME.")
 @click.option(
     "--limit",
@@ -168,7 +156,7 @@ def search(
     Every word must occur; "quoted words" match as a phrase, word* as a prefix, and OR
     between two words accepts either.
     """
-    from .store import MARK_END, MARK_START, fts_query
+    from monitor.store import MARK_END, MARK_START, fts_query
 
     text = " ".join(query)
     try:
@@ -180,7 +168,7 @@ def search(
         with ctx.store(settings) as store:
             points, articles = store.search(fts, since=since, source=source, limit=limit)
     except MonitorError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if as_json:
 
@@ -215,7 +203,7 @@ def search(
         click.echo("")
 
 
-@cli.command()
+@click.command()
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--host",
@@ -226,8 +214,8 @@ def search(
 @pass_ctx
 def serve(ctx: Context, port: int, host: str) -> None:
     """Serve the archive site for local reading (Ctrl-C stops)."""
-    from .pipeline import build_site
-    from .serve import ArchiveServer
+    from monitor.pipeline import build_site
+    from monitor.publish.serve import ArchiveServer
 
     try:
         settings = ctx.settings()
@@ -235,10 +223,10 @@ def serve(ctx: Context, port: int, host: str) -> None:
             build_site(settings, store)
         server = ArchiveServer(settings.digest.directory, host, port, log=None)
     except MonitorError as exc:
-        _fail(exc)
+        fail(exc)
         return
     except OSError as exc:
-        _fail(MonitorError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"))
+        fail(MonitorError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"))
         return
     click.echo(f"Serving {settings.digest.directory} at {server.url} (Ctrl-C stops)", err=True)
     try:
@@ -247,62 +235,3 @@ def serve(ctx: Context, port: int, host: str) -> None:
         pass
     finally:
         server.httpd.server_close()
-
-
-@cli.group()
-def topic() -> None:
-    """The topic query."""
-
-
-@topic.command("test")
-@click.option("--days", default=2, show_default=True, type=click.IntRange(1, 3650))
-@click.option(
-    "--query", "query", metavar="QUERY", help="Try this query instead of the configured one."
-)
-@click.option(
-    "--show",
-    type=click.Choice(["all", "kept", "dropped", "changed"]),
-    default="all",
-    show_default=True,
-    help="changed: only entries the query decides differently from when they were polled.",
-)
-@pass_ctx
-def topic_test(ctx: Context, days: int, query: str | None, show: str) -> None:
-    """Which stored feed entries of the last DAYS days the topic query keeps and drops."""
-    from . import topic as topic_mod
-    from .errors import ConfigError, QueryError
-
-    try:
-        settings = ctx.settings()
-        q = query if query is not None else settings.topic.query
-        try:
-            topic_mod.parse_query(q)
-        except QueryError as exc:
-            where = "--query" if query is not None else str(settings.path)
-            raise ConfigError(where, [f"topic query: {exc}"]) from None
-        with ctx.store(settings) as store:
-            entries = store.entries_since(ctx.clock() - timedelta(days=days))
-    except MonitorError as exc:
-        _fail(exc)
-        return
-    kept = changed = 0
-    for e in entries:
-        keep = bool(e.link) and topic_mod.matches(
-            q, topic_mod.entry_text(e.title, e.summary, e.content)
-        )
-        kept += keep
-        differs = keep != e.on_topic
-        changed += differs
-        if (show == "kept" and not keep) or (show == "dropped" and keep):
-            continue
-        if show == "changed" and not differs:
-            continue
-        mark = "*" if differs else " "
-        click.echo(
-            f"{'KEEP' if keep else 'drop'}{mark} {e.first_seen:%Y-%m-%d} "
-            f"{one_line(e.source)[:24]:24} {one_line(e.title)}"
-        )
-    click.echo(
-        f"{kept} of {len(entries)} entries from the last {days} day{'s' * (days != 1)} kept, "
-        f"{len(entries) - kept} dropped; {changed} decided differently when polled (marked *)."
-    )

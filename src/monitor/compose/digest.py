@@ -10,13 +10,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from . import summarize, timing
-from .config import Settings
-from .models import FeedHealth, StoredArticle
-from .store import Store
-from .text import STOPWORDS
-from .topic import query_terms, words
-from .windows import window_bounds
+from monitor import timing
+from monitor.compose import summarize
+from monitor.config import Settings
+from monitor.judge.topic import query_terms, words
+from monitor.models import FeedHealth, StoredArticle
+from monitor.store import Store
+from monitor.text import STOPWORDS
+from monitor.windows import window_bounds
 
 
 @dataclass(frozen=True)

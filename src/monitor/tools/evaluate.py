@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .errors import MonitorError
+from monitor.config import Settings
+from monitor.errors import MonitorError
 
 _TOKEN = re.compile(r"\w+")
 SPLITS = ("all", "tune", "test")
@@ -114,7 +114,7 @@ def eval_extraction(folder: Path, split: str = "all") -> dict[str, Any]:
 
     import trafilatura
 
-    from .extract import extract_text
+    from monitor.ingest.extract import extract_text
 
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     truth_file = folder / "ground-truth.json"
@@ -302,7 +302,7 @@ def _clustering_docs(
 
 
 def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
-    from .cluster import ClusterItem, assign_stories
+    from monitor.judge.cluster import ClusterItem, assign_stories
 
     docs, selected, tune = _clustering_docs(path, split)
 
@@ -372,7 +372,7 @@ def fit_clustering(path: Path, split: str = "tune", l2: float = 1.0) -> dict[str
     import numpy as np
     from scipy.optimize import minimize
 
-    from .cluster import FEATURES, MIN_COSINE, evidence, profile
+    from monitor.judge.cluster import FEATURES, MIN_COSINE, evidence, profile
 
     _, selected, _ = _clustering_docs(path, split)
     labels = np.array([str(d["cluster_id"]) for d in selected])
@@ -407,9 +407,9 @@ BASELINE_THRESHOLDS = tuple(round(0.05 + 0.01 * i, 2) for i in range(36))
 def _baseline_labels(docs: list[dict[str, Any]], threshold: float) -> dict[str, str]:
     """Plain TF-IDF (title and text words, stop words out) cosine, average link: the
     project's clustering without its title weighting, name boost and stemming."""
-    from .cluster import _groups, tfidf
-    from .text import STOPWORDS
-    from .topic import words
+    from monitor.judge.cluster import _groups, tfidf
+    from monitor.judge.topic import words
+    from monitor.text import STOPWORDS
 
     m = tfidf(
         [
@@ -432,7 +432,7 @@ def _baseline_labels(docs: list[dict[str, Any]], threshold: float) -> dict[str, 
 
 
 def eval_relevance(path: Path, settings: Settings, split: str = "all") -> dict[str, Any]:
-    from .topic import entry_text, matches, words
+    from monitor.judge.topic import entry_text, matches, words
 
     rows = [r for r in read_jsonl(path) if in_split(str(r["id"]), split)]
     if not rows:
@@ -487,7 +487,7 @@ def _cut(text: str, words: int) -> str:
 
 def eval_summaries(path: Path, settings: Settings, split: str = "all") -> dict[str, Any]:
     rouge_scorer = _eval_library("rouge_score.rouge_scorer")
-    from .summarize import SourceText, split_sentences, summarize_story
+    from monitor.compose.summarize import SourceText, split_sentences, summarize_story
 
     rows = [r for r in read_jsonl(path) if in_split(str(r["id"]), split)]
     if not rows:

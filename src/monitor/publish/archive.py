@@ -27,9 +27,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .files import atomic_write
-from .models import DigestRecord
-from .render import SITE_CSP, long_date, safe_url
+from monitor.files import atomic_write
+from monitor.models import DigestRecord
+from monitor.publish.render import SITE_CSP, long_date, safe_url
 
 _STORY_ID = re.compile(r"^s[0-9a-f]{12}$")
 INDEX_VERSION = 1
@@ -169,7 +169,7 @@ def collect(
 
 @lru_cache(maxsize=1)
 def _env() -> Any:
-    from .render import template_env
+    from monitor.publish.render import template_env
 
     return template_env(long_date=long_date, story_href=story_href)
 
@@ -188,7 +188,7 @@ MANIFEST = ".manifest.json"  # hidden: `monitor serve` does not serve it
 
 
 def _templates_key() -> str:
-    folder = resources.files("monitor").joinpath("templates")
+    folder = resources.files("monitor.publish").joinpath("templates")
     h = hashlib.sha256()
     for name in ("story.html", "_meta.html", "_style.html"):
         h.update(folder.joinpath(name).read_bytes())
@@ -261,6 +261,6 @@ def build_site(directory: Path, topic: str, records: Sequence[DigestRecord]) -> 
         "search-index.js",
         "window.MONITOR_SEARCH_INDEX = " + payload.replace("</", "<\\/") + ";\n",
     )
-    script = resources.files("monitor").joinpath("templates/search.js").read_text("utf-8")
+    script = resources.files("monitor.publish").joinpath("templates/search.js").read_text("utf-8")
     put("search.js", script)
     return changed

@@ -21,11 +21,11 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from .config import EmailConfig, Settings
-from .errors import FetchError, MonitorError
-from .fetch import post_json
-from .models import Delivery, RenderedBodies
-from .store import Store
+from monitor.config import EmailConfig, Settings
+from monitor.errors import FetchError, MonitorError
+from monitor.ingest.fetch import post_json
+from monitor.models import Delivery, RenderedBodies
+from monitor.store import Store
 
 log = logging.getLogger("monitor")
 

@@ -9,17 +9,54 @@ from urllib.parse import urlsplit
 
 import click
 
-from .cli import Context, _fail, feeds, pass_ctx
-from .cli_archive import one_line
-from .errors import MonitorError, StorageError
+from monitor.cli.base import Context, fail, one_line, pass_ctx
+from monitor.errors import MonitorError, StorageError
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .fetch import HttpClient
+    from monitor.config import Settings
+    from monitor.ingest.fetch import HttpClient
+
+
+@click.group()
+def feeds() -> None:
+    """The configured feeds."""
+
+
+@feeds.command("list")
+@pass_ctx
+def feeds_list(ctx: Context) -> None:
+    """List the feeds in the configuration."""
+    try:
+        settings = ctx.settings()
+    except MonitorError as exc:
+        fail(exc)
+        return
+    for f in settings.feeds:
+        group = f" [{f.group}]" if f.group else ""
+        click.echo(f"{f.name}{group}\n    {f.url}")
+    click.echo(f"{len(settings.feeds)} feeds in {settings.path}")
+
+
+@feeds.command("resume")
+@click.argument("urls", nargs=-1)
+@click.option("--all", "resume_all", is_flag=True, help="Resume every paused feed.")
+@pass_ctx
+def feeds_resume(ctx: Context, urls: tuple[str, ...], resume_all: bool) -> None:
+    """Poll paused feeds again (paused after HTTP 410 or many failures in a row)."""
+    if not urls and not resume_all:
+        raise click.UsageError("name the feed URLs to resume, or use --all")
+    try:
+        settings = ctx.settings()
+        with ctx.store(settings) as store:
+            n = store.resume_feeds(None if resume_all else list(urls))
+    except MonitorError as exc:
+        fail(exc)
+        return
+    click.echo(f"Resumed {n} feed{'s' * (n != 1)}.")
 
 
 def _client(settings: Settings) -> HttpClient:
-    from .fetch import HttpClient
+    from monitor.ingest.fetch import HttpClient
 
     return HttpClient(settings.http)
 
@@ -36,8 +73,8 @@ def _client(settings: Settings) -> HttpClient:
 @pass_ctx
 def feeds_add(ctx: Context, url: str, name: str | None, group: str, no_check: bool) -> None:
     """Add a feed. URL may be the feed itself or a web page that announces its feed."""
-    from .config import FeedConfig, shorten, url_problem
-    from .feedadmin import add_feeds, discover, same_url
+    from monitor.config import FeedConfig, shorten, url_problem
+    from monitor.config.edit import add_feeds, discover, same_url
 
     problem = url_problem(url)
     if problem is not None:
@@ -58,10 +95,10 @@ def feeds_add(ctx: Context, url: str, name: str | None, group: str, no_check: bo
         label = name or title or urlsplit(feed_url).hostname or feed_url
         added, present = add_feeds(settings.path, [FeedConfig(label, feed_url, group)])
     except MonitorError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if present:
-        _fail(MonitorError(f"{feed_url} is already in {settings.path}"))
+        fail(MonitorError(f"{feed_url} is already in {settings.path}"))
         return
     f = added[0]
     click.echo(f"Added {one_line(f.name)} <{f.url}> to {settings.path} ({one_line(detail)}).")
@@ -72,13 +109,13 @@ def feeds_add(ctx: Context, url: str, name: str | None, group: str, no_check: bo
 @pass_ctx
 def feeds_remove(ctx: Context, which: str) -> None:
     """Remove a feed from the configuration (its stored articles stay in the archive)."""
-    from .feedadmin import remove_feeds
+    from monitor.config.edit import remove_feeds
 
     try:
         settings = ctx.settings()
         removed = remove_feeds(settings.path, which)
     except MonitorError as exc:
-        _fail(exc)
+        fail(exc)
         return
     for f in removed:
         click.echo(f"Removed {one_line(f.name)} <{f.url}> from {settings.path}.")
@@ -92,7 +129,7 @@ def feeds_check(ctx: Context, urls: tuple[str, ...]) -> None:
 
     Without URLs, every configured feed. Exits 1 when any of them fails.
     """
-    from .feedadmin import checks
+    from monitor.config.edit import checks
 
     try:
         settings = ctx.settings()
@@ -103,7 +140,7 @@ def feeds_check(ctx: Context, urls: tuple[str, ...]) -> None:
         with _client(settings) as client:
             results = checks(client, targets, ctx.clock())
     except MonitorError as exc:
-        _fail(exc)
+        fail(exc)
         return
     for r in results:
         label = one_line(names.get(r.url, r.title or r.url))
@@ -127,7 +164,7 @@ def feeds_check(ctx: Context, urls: tuple[str, ...]) -> None:
 @pass_ctx
 def feeds_import(ctx: Context, file: Path) -> None:
     """Add the feeds of an OPML file (from any feed reader); ones already there are kept."""
-    from .feedadmin import import_opml
+    from monitor.config.edit import import_opml
 
     try:
         settings = ctx.settings()
@@ -137,7 +174,7 @@ def feeds_import(ctx: Context, file: Path) -> None:
             raise MonitorError(f"cannot read {file}: {exc.strerror or exc}") from None
         result = import_opml(settings.path, data)
     except MonitorError as exc:
-        _fail(exc)
+        fail(exc)
         return
     for f in result.added:
         group = f" [{one_line(f.group)}]" if f.group else ""
@@ -160,13 +197,13 @@ def feeds_import(ctx: Context, file: Path) -> None:
 @pass_ctx
 def feeds_export(ctx: Context, output: Path | None) -> None:
     """The configured feeds as OPML 2.0, for any feed reader."""
-    from .feedadmin import to_opml
-    from .files import atomic_write
+    from monitor.config.edit import to_opml
+    from monitor.files import atomic_write
 
     try:
         settings = ctx.settings()
     except MonitorError as exc:
-        _fail(exc)
+        fail(exc)
         return
     text = to_opml(f"monitor feeds: {settings.topic.name}", settings.feeds)
     if output is None:
@@ -175,6 +212,6 @@ def feeds_export(ctx: Context, output: Path | None) -> None:
     try:
         atomic_write(output, text)
     except OSError as exc:
-        _fail(StorageError(f"cannot write {output}: {exc.strerror or exc}"))
+        fail(StorageError(f"cannot write {output}: {exc.strerror or exc}"))
         return
     click.echo(f"Wrote {len(settings.feeds)} feeds to {output}.", err=True)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from .config import HttpConfig
-from .errors import BlockedAddressError, FetchError
-from .links import link_problem
+from monitor.config import HttpConfig
+from monitor.errors import BlockedAddressError, FetchError
+from monitor.links import link_problem
 
 if TYPE_CHECKING:
     import httpx

@@ -1,0 +1,174 @@
+"""`monitor eval`: quality against labelled data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from monitor.cli.base import Context, fail, pass_ctx
+from monitor.errors import MonitorError
+
+if TYPE_CHECKING:
+    pass
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Measure quality against labelled data (see README, Quality).
+
+    Needs the eval extra: pip install -e '.[eval]' in the checkout.
+    """
+
+
+def _eval_out(result: dict[str, Any], as_json: bool, title: str, keys: list[str]) -> None:
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(title)
+    for key in keys:
+        value = result[key]
+        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        click.echo(f"  {key:28} {shown}")
+
+
+_split_option = click.option(
+    "--split",
+    type=click.Choice(["all", "tune", "test"]),
+    default="all",
+    show_default=True,
+    help="Half of the data: 'tune' to adjust settings on, 'test' to report on.",
+)
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+_path_argument = click.argument("path", type=click.Path(exists=True, path_type=Path))
+
+
+def _eval_command(
+    name: str,
+    doc: str,
+    run: Callable[[Context, Path, str], dict[str, Any]],
+    title: Callable[[dict[str, Any]], str],
+    keys: list[str],
+) -> None:
+    """Register `monitor eval NAME PATH [--split] [--json]`."""
+
+    @eval_group.command(name, help=doc)
+    @_path_argument
+    @_split_option
+    @_json_option
+    @pass_ctx
+    def command(ctx: Context, path: Path, split: str, as_json: bool) -> None:
+        try:
+            result = run(ctx, path, split)
+        except MonitorError as exc:
+            fail(exc)
+            return
+        _eval_out(result, as_json, title(result), keys)
+        for miss in [] if as_json else result.get("errors", []):
+            kind = "missed" if miss["label"] else "wrongly kept"
+            click.echo(f"  {kind}: {miss['title']}")
+
+
+def _run_extraction(ctx: Context, path: Path, split: str) -> dict[str, Any]:
+    from monitor.tools.evaluate import eval_extraction
+
+    return eval_extraction(path, split)
+
+
+def _run_clustering(ctx: Context, path: Path, split: str) -> dict[str, Any]:
+    from monitor.tools.evaluate import eval_clustering
+
+    return eval_clustering(path, split)
+
+
+def _run_relevance(ctx: Context, path: Path, split: str) -> dict[str, Any]:
+    from monitor.tools.evaluate import eval_relevance
+
+    return eval_relevance(path, ctx.settings(), split)
+
+
+def _run_summaries(ctx: Context, path: Path, split: str) -> dict[str, Any]:
+    from monitor.tools.evaluate import eval_summaries
+
+    return eval_summaries(path, ctx.settings(), split)
+
+
+_eval_command(
+    "extraction",
+    "Article extraction on a folder in the article-extraction-benchmark layout.",
+    _run_extraction,
+    lambda r: f"Extraction on {r['pages']} pages (4-word shingles):",
+    [
+        "f1",
+        "precision",
+        "recall",
+        "pages_per_second",
+        "baseline_f1",
+        "baseline_pages_per_second",
+        "speed_ratio",
+    ],
+)
+_eval_command(
+    "clustering",
+    "Story clustering on a JSONL of {id, title, text, date?, cluster_id}.",
+    _run_clustering,
+    lambda r: (
+        f"Clustering of {r['documents']} documents into {r['clusters']} stories "
+        f"({r['gold_clusters']} in the labels):"
+    ),
+    [
+        "b3_f1",
+        "b3_precision",
+        "b3_recall",
+        "pair_f1",
+        "pair_precision",
+        "pair_recall",
+        "docs_per_second",
+        "baseline_b3_f1",
+        "baseline_threshold",
+        "b3_f1_interval",
+        "b3_f1_gain_interval",
+        "topic_alone_b3_f1",
+        "topic_alone_b3_precision",
+        "topic_alone_b3_recall",
+    ],
+)
+_eval_command(
+    "relevance",
+    "The topic query on a JSONL of {id, title, summary, text?, label}.",
+    _run_relevance,
+    lambda r: f"Topic query on {r['items']} items ({r['positives']} on topic):",
+    ["precision", "recall", "f1", "baseline_precision", "baseline_recall", "baseline_f1"],
+)
+_eval_command(
+    "summaries",
+    "Story summaries on a JSONL of {id, documents: [text...], summary}.",
+    _run_summaries,
+    lambda r: f"Summaries of {r['items']} stories (ROUGE F, cut to the reference's length):",
+    ["rouge1", "rouge2", "rougeL", "lead_rouge1", "lead_rouge2", "lead_rougeL"],
+)
+
+
+@eval_group.command("fit-clustering")
+@_path_argument
+@click.option(
+    "--split",
+    type=click.Choice(["all", "tune", "test"]),
+    default="tune",
+    show_default=True,
+    help="Half of the topics to fit on.",
+)
+def fit_clustering_command(path: Path, split: str) -> None:
+    """Fit the story clustering's weights on a JSONL of {id, title, text, cluster_id}.
+
+    Prints JSON: the weights and bias that cluster.py holds (refit after changing a feature).
+    """
+    from monitor.tools.evaluate import fit_clustering
+
+    try:
+        click.echo(json.dumps(fit_clustering(path, split), indent=2))
+    except MonitorError as exc:
+        fail(exc)
