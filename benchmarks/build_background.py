@@ -21,7 +21,8 @@ from pathlib import Path
 
 from monitor.errors import FeedError
 from monitor.ingest.feeds import parse_feed
-from monitor.judge.cluster import STEM_LENGTH, profile
+from monitor.judge.cluster import profile
+from monitor.text import STEM_LENGTH
 
 NEWS_FEEDS = (
     "404media_2026-02-17.rss.xml",

@@ -13,7 +13,9 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.config import load_settings
-from monitor.config.edit import FeedAdminError, feed_links, parse_opml, to_opml
+from monitor.config.edit import parse_opml, to_opml
+from monitor.errors import FeedAdminError
+from monitor.ingest.discover import feed_links
 
 from .conftest import DATA, http_server
 
@@ -134,8 +136,7 @@ def test_feed_links_prefer_the_json_feed_type() -> None:
 
 
 def test_add_discovers_a_json_feed_and_check_reports_json(tmp_path: Path, site: str) -> None:
-    from monitor import pipeline
-    from monitor.config import edit as feedadmin
+    from monitor.ingest import discover, feeds
 
     path = config(tmp_path)
     ACCEPTED.clear()
@@ -147,9 +148,9 @@ def test_add_discovers_a_json_feed_and_check_reports_json(tmp_path: Path, site: 
     assert code == 0 and "json1.1, 2 entries" in out, out
     assert all("application/feed+json" in accept for accept in ACCEPTED)
     # feeds are asked for as polling asks for them; `feeds add` takes HTML pages too
-    feed_types = pipeline.FEED_ACCEPT.rpartition(", */*")[0]
+    feed_types = feeds.FEED_ACCEPT.rpartition(", */*")[0]
     assert "application/feed+json" in feed_types
-    assert feedadmin.FEED_ACCEPT.startswith(feed_types + ", text/html")
+    assert discover.DISCOVERY_ACCEPT.startswith(feed_types + ", text/html")
 
 
 def test_add_refuses_what_is_not_a_feed(tmp_path: Path, site: str) -> None:

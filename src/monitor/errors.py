@@ -6,7 +6,11 @@ MonitorError
 ├── FetchError         one HTTP request failed (expected: recorded, the run goes on)
 │   └── BlockedAddressError   the target resolves to a non-public address
 ├── FeedError          feed bytes that cannot be parsed into entries
-└── QueryError         a topic query that does not parse
+├── ExtractionFailed   a page (or feed) the extraction workers could not handle in time
+├── QueryError         a topic query that does not parse
+├── FeedAdminError     a feed that cannot be added, removed or imported
+├── AlreadyRunning     another process holds the database (the service, or a writer)
+└── EvalError          labelled data that `monitor eval` cannot use
 """
 
 from __future__ import annotations
@@ -49,3 +53,19 @@ class FeedError(MonitorError):
 
 class QueryError(MonitorError):
     pass
+
+
+class FeedAdminError(MonitorError):
+    """A feed that cannot be added, removed or imported (the message says why)."""
+
+
+class ExtractionFailed(MonitorError):
+    """Extraction of one page (or parsing of one feed) failed or ran out of time."""
+
+
+class AlreadyRunning(MonitorError):
+    """The service holds the database, or another writer held it too long."""
+
+
+class EvalError(MonitorError):
+    """Labelled data that cannot be evaluated (missing fields, bad layout)."""

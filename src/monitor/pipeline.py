@@ -24,7 +24,7 @@ from pathlib import Path
 
 from monitor import timing
 from monitor.config import Settings
-from monitor.errors import FeedError, FetchError
+from monitor.errors import ExtractionFailed, FeedError, FetchError
 from monitor.ingest import extract, feeds
 from monitor.ingest.fetch import HttpClient
 from monitor.judge import cluster, dedupe, topic
@@ -45,11 +45,6 @@ from monitor.windows import assign_window, latest_ended
 log = logging.getLogger("monitor")
 
 Clock = Callable[[], datetime]
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/feed+json, "
-    "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.8, "
-    "*/*;q=0.5"
-)
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 NEIGHBOURHOOD = timedelta(days=3)  # how far back dedupe and clustering look
 # Marks log lines that a poll's report (PollReport) also carries, so that a command which
@@ -78,7 +73,7 @@ def _fetch_feed(
 ) -> _FeedResult:
     try:
         resp = client.get(
-            state.url, etag=state.etag, last_modified=state.last_modified, accept=FEED_ACCEPT
+            state.url, etag=state.etag, last_modified=state.last_modified, accept=feeds.FEED_ACCEPT
         )
         if resp.not_modified:
             return _FeedResult(state, None, state.etag, state.last_modified, True, "")
@@ -286,7 +281,7 @@ def _article_from_page(
             page = extractor.extract_page(resp.content, resp.url, first.title)
     except FetchError as exc:
         note = f"page not fetched: {exc}"
-    except extract.ExtractionFailed as exc:
+    except ExtractionFailed as exc:
         note = str(exc)
     chosen = extract.choose_text(page.text if page else "", feed_text, note)
     if page is not None and chosen.origin == "page":

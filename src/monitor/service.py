@@ -28,7 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitor.config import Settings
-from monitor.errors import MonitorError
+from monitor.errors import AlreadyRunning, MonitorError
 from monitor.store import Store, iso, parse_iso
 from monitor.windows import latest_ended, window_end, window_for
 
@@ -36,10 +36,6 @@ log = logging.getLogger("monitor")
 
 STOP_GRACE_SECONDS = 5.0
 MAX_CYCLE_SECONDS = 15 * 60
-
-
-class AlreadyRunning(MonitorError):
-    pass
 
 
 def lock_path(database: Path) -> Path:

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from monitor.ingest.extract import ExtractionFailed, ExtractorPool
+from monitor.errors import ExtractionFailed
+from monitor.ingest.extract import ExtractorPool
 
 
 def huge_page(paragraphs: int) -> bytes:

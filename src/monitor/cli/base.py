@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.errors import ConfigError, MonitorError, StorageError
+from monitor.errors import AlreadyRunning, ConfigError, MonitorError, StorageError
 
 if TYPE_CHECKING:
     from monitor.config import Settings
@@ -70,7 +70,6 @@ class Context:
 
 
 def fail(exc: MonitorError) -> None:
-    from monitor.service import AlreadyRunning
 
     click.echo(f"monitor: {exc}", err=True)
     if isinstance(exc, AlreadyRunning):

@@ -74,7 +74,8 @@ def _client(settings: Settings) -> HttpClient:
 def feeds_add(ctx: Context, url: str, name: str | None, group: str, no_check: bool) -> None:
     """Add a feed. URL may be the feed itself or a web page that announces its feed."""
     from monitor.config import FeedConfig, shorten, url_problem
-    from monitor.config.edit import add_feeds, discover, same_url
+    from monitor.config.edit import add_feeds, same_url
+    from monitor.ingest.discover import discover
 
     problem = url_problem(url)
     if problem is not None:
@@ -129,7 +130,7 @@ def feeds_check(ctx: Context, urls: tuple[str, ...]) -> None:
 
     Without URLs, every configured feed. Exits 1 when any of them fails.
     """
-    from monitor.config.edit import checks
+    from monitor.ingest.discover import checks
 
     try:
         settings = ctx.settings()

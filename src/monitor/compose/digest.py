@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from monitor import timing
 from monitor.compose import summarize
 from monitor.config import Settings
-from monitor.judge.topic import query_terms, words
+from monitor.judge.topic import query_terms
 from monitor.models import FeedHealth, StoredArticle
 from monitor.store import Store
-from monitor.text import STOPWORDS
+from monitor.text import STOPWORDS, words
 from monitor.windows import window_bounds
 
 

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from monitor.judge.topic import words
-from monitor.text import STOPWORDS
+from monitor.text import STOPWORDS, words
 
 MAX_CANDIDATES = 60  # bounds LexRank's quadratic cost per story
 SENTENCES_PER_ARTICLE = 12  # news puts the news first
@@ -155,7 +154,7 @@ def _usable(s: str, last: bool = False) -> bool:
 
 
 def _ends_unstopped(s: str) -> bool:
-    from monitor.judge.cluster import known_word
+    from monitor.text import known_word
 
     tail = _LAST_WORD.search(s)
     return tail is not None and known_word(tail.group(0))

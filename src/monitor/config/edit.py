@@ -1,4 +1,5 @@
-"""Managing the configured feeds: add (with feed discovery), remove, check, OPML in and out.
+"""Editing the configured feeds: add, remove, OPML in and out (discovery and checks are
+`monitor.ingest.discover`).
 
 The configuration file is edited with tomlkit, so the user's comments, order and layout
 stay as they were; every edit is validated as a whole configuration before it replaces the
@@ -9,140 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from monitor.config import FeedConfig, Settings, clean_text, load_settings, shorten, url_problem
-from monitor.errors import ConfigError, FeedError, FetchError, MonitorError
+from monitor.errors import ConfigError, FeedAdminError
 from monitor.files import atomic_write
-from monitor.ingest.feeds import ParsedFeed
-from monitor.ingest.fetch import HttpClient
-
-# As polling asks (pipeline.FEED_ACCEPT), and HTML too: `feeds add` may be given a web page.
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/feed+json, "
-    "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.8, "
-    "text/html;q=0.5, */*;q=0.3"
-)
-# <link rel="alternate" type=…> values that announce a feed, best first.
-FEED_TYPES = (
-    "application/atom+xml",
-    "application/rss+xml",
-    "application/rdf+xml",
-    "application/feed+json",
-    "application/json",
-    "text/xml",
-    "application/xml",
-)
-MAX_CANDIDATES = 5
-
-
-class FeedAdminError(MonitorError):
-    pass
-
-
-@dataclass(frozen=True)
-class FeedCheck:
-    url: str  # the URL asked for
-    ok: bool
-    final_url: str = ""
-    format: str = ""
-    title: str = ""
-    entries: int = 0
-    newest: datetime | None = None
-    error: str = ""
-    warning: str = ""
 
 
 @dataclass(frozen=True)
 class ImportResult:
     added: tuple[FeedConfig, ...]
     skipped: tuple[tuple[str, str], ...]  # (url or text, why)
-
-
-# -- checking and discovery -----------------------------------------------------------------
-
-
-def _report(url: str, final_url: str, parsed: ParsedFeed) -> FeedCheck:
-    dates = [e.published for e in parsed.entries if e.published is not None]
-    return FeedCheck(
-        url,
-        True,
-        final_url=final_url,
-        format=parsed.format,
-        title=parsed.title,
-        entries=len(parsed.entries),
-        newest=max(dates) if dates else None,
-        warning=parsed.warning,
-    )
-
-
-def check_feed(client: HttpClient, url: str, now: datetime) -> FeedCheck:
-    """Fetch and parse `url` now, unconditionally; report what a poll would see."""
-    from monitor.ingest.feeds import parse_feed
-
-    try:
-        resp = client.get(url, accept=FEED_ACCEPT)
-        parsed = parse_feed(resp.content, url=resp.url, content_type=resp.content_type, now=now)
-    except (FetchError, FeedError) as exc:
-        return FeedCheck(url, False, error=str(exc))
-    return _report(url, resp.url, parsed)
-
-
-def feed_links(html: bytes, base: str) -> list[str]:
-    """Feed URLs a web page announces with <link rel="alternate" type=…>, best first."""
-    import lxml.html
-
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
-        return []
-    found: list[tuple[int, int, str]] = []
-    for i, link in enumerate(doc.iter("link")):
-        rels = (link.get("rel") or "").lower().split()
-        kind = (link.get("type") or "").lower().split(";")[0].strip()
-        href = (link.get("href") or "").strip()
-        if "alternate" not in rels or kind not in FEED_TYPES or not href:
-            continue
-        url = urljoin(base, href)
-        if urlsplit(url).scheme in ("http", "https"):
-            found.append((FEED_TYPES.index(kind), i, url))
-    out: list[str] = []
-    for _, _, url in sorted(found):
-        if url not in out:
-            out.append(url)
-    return out
-
-
-def discover(client: HttpClient, url: str, now: datetime) -> FeedCheck:
-    """`url` if it is a feed; else the first working feed its page announces."""
-    from monitor.ingest.feeds import parse_feed
-
-    try:
-        resp = client.get(url, accept=FEED_ACCEPT)
-    except FetchError as exc:
-        raise FeedAdminError(f"{url}: {exc}") from None
-    try:
-        parsed = parse_feed(resp.content, url=resp.url, content_type=resp.content_type, now=now)
-    except FeedError as exc:
-        candidates = feed_links(resp.content, resp.url)
-        if not candidates:
-            raise FeedAdminError(
-                f"{url} is not a feed ({exc}) and announces none "
-                '(no <link rel="alternate" type="application/rss+xml">, Atom or JSON Feed)'
-            ) from None
-        errors = []
-        for candidate in candidates[:MAX_CANDIDATES]:
-            checked = check_feed(client, candidate, now)
-            if checked.ok:
-                return checked
-            errors.append(f"{candidate}: {checked.error}")
-        raise FeedAdminError(
-            f"{url} announces feeds, none of which works: " + "; ".join(errors)
-        ) from None
-    return _report(url, resp.url, parsed)
 
 
 # -- editing the configuration --------------------------------------------------------------
@@ -350,13 +230,3 @@ def to_opml(title: str, feeds: Sequence[FeedConfig]) -> str:
             outline(body, f)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def checks(client: HttpClient, urls: Sequence[str], now: datetime) -> list[FeedCheck]:
-    """Check several feeds concurrently (the client's per-host limits apply), reported in the
-    order asked."""
-    results = {
-        r.url: r
-        for r in client.each(lambda u: check_feed(client, u, now), list(dict.fromkeys(urls)))
-    }
-    return [results[u] for u in urls]

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from monitor.errors import ExtractionFailed
 from monitor.text import clean_block
 
 if TYPE_CHECKING:
@@ -167,10 +168,6 @@ def _worker_main(conn: Any) -> None:
             conn.send(exc)
         except Exception as exc:  # report, never die silently: the parent records it
             conn.send(ExtractionFailed(f"{type(exc).__name__}: {exc}"))
-
-
-class ExtractionFailed(Exception):
-    pass
 
 
 class _Worker:

@@ -41,6 +41,13 @@ _FIRST_CHAR = re.compile(rb"(?:\xef\xbb\xbf)?\s*(\S)")
 _JSON_TYPES = ("application/feed+json", "application/json")
 _JSON_FEED_VERSION = re.compile(r"https?://jsonfeed\.org/version/(\d+)(?:\.(\d+))?/?")
 
+# What polling asks for: every format parse_feed reads.
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.8, "
+    "*/*;q=0.5"
+)
+
 
 @dataclass(frozen=True)
 class FeedEntry:

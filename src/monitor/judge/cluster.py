@@ -22,16 +22,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
-from monitor.judge.topic import words
-from monitor.text import STOPWORDS
+from monitor.text import STOPWORDS, Background, background, stem, words
 
 TITLE_WEIGHT = 3
 LEAD_WORDS = 400
 NAME_WEIGHT = 3.0  # capitalised words (names, places) count this much extra
-STEM_LENGTH = 6
 WINDOW = timedelta(days=3)  # a story quiet for longer than this is not joined
 MAX_STORY_SIZE = 300  # a story that big is a topic, not an event
 BATCH = 1000  # new articles clustered together; more are taken in time-ordered batches
@@ -69,20 +66,6 @@ def story_id_for(seed: str) -> str:
     return "s" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:12]
 
 
-@lru_cache(maxsize=200_000)
-def _stem(w: str) -> str:
-    """Plural 's' dropped, then cut to six letters.
-
-    Truncation is a crude stemmer that suits news well: Russia/Russian, Ukraine/Ukrainian,
-    negotiations/negotiators and official/officials meet at the same stem.
-    """
-    if len(w) > 4 and w.endswith("ies"):
-        w = w[:-3] + "y"
-    elif len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-        w = w[:-1]
-    return w[:STEM_LENGTH]
-
-
 @dataclass(frozen=True)
 class Profile:
     """What the evidence is computed from, for one article."""
@@ -100,14 +83,14 @@ def profile(title: str, text: str) -> Profile:
     lead = " ".join(text.split()[:LEAD_WORDS])
     toks = words(title) * TITLE_WEIGHT + words(lead)
     counts: Counter[str] = Counter(
-        _stem(w) for w in toks if len(w) > 2 and not w.isdigit() and w not in STOPWORDS
+        stem(w) for w in toks if len(w) > 2 and not w.isdigit() and w not in STOPWORDS
     )
     capitals = _NAME.findall(lead)
     # A title's capitals mark names only when it is written as a sentence; in Headline Case
     # its words count as names where other articles' texts use them as names (`evidence`).
     headline = _headline_case(title)
-    title_names = [_stem(w) for n in _NAME.findall(title) if (w := n.lower()) not in STOPWORDS]
-    names: Counter[str] = Counter(_stem(w) for n in capitals if (w := n.lower()) not in STOPWORDS)
+    title_names = [stem(w) for n in _NAME.findall(title) if (w := n.lower()) not in STOPWORDS]
+    names: Counter[str] = Counter(stem(w) for n in capitals if (w := n.lower()) not in STOPWORDS)
     if not headline:
         names.update(title_names)
     for name, c in names.items():
@@ -253,41 +236,6 @@ def _lead_name_conflict(profiles: list[Profile], named: list[Counter[str]]) -> A
     return missing
 
 
-@dataclass(frozen=True)
-class Background:
-    """Document frequencies of profile terms in a corpus of general news."""
-
-    documents: int
-    df: dict[str, int]
-
-
-@lru_cache(maxsize=1)
-def background() -> Background:
-    """The table shipped with the project (`data/background_df.json`, built by
-    benchmarks/build_background.py from ~1,200 real news articles of many publishers).
-
-    Without it a word's weight would come from the batch alone: among 40 articles of one
-    topic its own words ("earthquake", "Iran") are in every article and weigh nothing, so
-    articles of one event look unrelated; among 500 articles of 20 topics they weigh a lot.
-    Counted as if the background articles were part of every batch, the weights hardly
-    depend on the batch (ECB+ tuning topics clustered one topic at a time: B-cubed F1 0.871
-    without it, 0.913 with it, the same as all at once)."""
-    import json
-    from importlib.resources import files
-
-    raw = json.loads(files("monitor").joinpath("data/background_df.json").read_text("utf-8"))
-    if raw.get("stem_length") != STEM_LENGTH:
-        raise RuntimeError("background_df.json was built for other stems: rebuild it")
-    return Background(int(raw["documents"]), {str(k): int(v) for k, v in raw["df"].items()})
-
-
-def known_word(word: str) -> bool:
-    """Whether a word occurs in the background news corpus (as a word or a name)."""
-    stem = _stem(word.lower())
-    df = background().df
-    return stem in df or "=" + stem in df
-
-
 def tfidf(tfs: list[Counter[str]], idf: bool = True, background: Background | None = None) -> Any:
     """Rows of L2-normalised TF-IDF vectors (log tf, smoothed idf unless `idf` is false) of
     term counts; `background` documents count as part of the collection."""
@@ -317,7 +265,7 @@ def tfidf(tfs: list[Counter[str]], idf: bool = True, background: Background | No
     return sparse.diags(1.0 / norms) @ m
 
 
-def _groups(sim: Any, threshold: float) -> list[list[int]]:
+def average_link_groups(sim: Any, threshold: float) -> list[list[int]]:
     """Average-link agglomerative clustering, cut where the average similarity < threshold
     (a similarity: a cosine or a probability, 1 on the diagonal)."""
     import numpy as np
@@ -393,7 +341,7 @@ def _assign_batch(
             profiles[it.id] = profile(it.title, it.text)
     sim = same_event([profiles[it.id] for it in items])
     k = len(new)
-    groups = _groups(sim[:k, :k], threshold)
+    groups = average_link_groups(sim[:k, :k], threshold)
     n_groups = len(groups)
     gind = np.zeros((n_groups, k))
     for j, group in enumerate(groups):

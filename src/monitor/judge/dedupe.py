@@ -11,7 +11,7 @@ import zlib
 from collections import Counter
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from monitor.judge.topic import words
+from monitor.text import words
 
 SKETCH_SIZE = 64
 SHINGLE = 5

@@ -18,36 +18,16 @@ level, so a deeper query is refused rather than ending in a RecursionError.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from monitor.errors import QueryError
+from monitor.text import words
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 MAX_DEPTH = 32  # levels of parentheses
 
 
-@lru_cache(maxsize=1)
-def _combining() -> re.Pattern[str]:
-    """Every combining mark of the BMP (what NFKD splits diacritics into), as one class."""
-    marks = "".join(chr(c) for c in range(0x10000) if unicodedata.combining(chr(c)))
-    return re.compile("[" + re.escape(marks) + "]")
-
-
 _TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|([^\s()"]+))')
-
-
-def normalize(text: str) -> str:
-    """Case- and diacritic-insensitive form used on both sides of a match."""
-    if text.isascii():  # most news text: nothing to decompose
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return _combining().sub("", decomposed).casefold()
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(normalize(text))
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import Settings
-from monitor.errors import MonitorError
+from monitor.errors import EvalError
 
 _TOKEN = re.compile(r"\w+")
 SPLITS = ("all", "tune", "test")
-
-
-class EvalError(MonitorError):
-    pass
 
 
 def _eval_library(module: str) -> Any:
@@ -407,9 +403,8 @@ BASELINE_THRESHOLDS = tuple(round(0.05 + 0.01 * i, 2) for i in range(36))
 def _baseline_labels(docs: list[dict[str, Any]], threshold: float) -> dict[str, str]:
     """Plain TF-IDF (title and text words, stop words out) cosine, average link: the
     project's clustering without its title weighting, name boost and stemming."""
-    from monitor.judge.cluster import _groups, tfidf
-    from monitor.judge.topic import words
-    from monitor.text import STOPWORDS
+    from monitor.judge.cluster import average_link_groups, tfidf
+    from monitor.text import STOPWORDS, words
 
     m = tfidf(
         [
@@ -422,7 +417,7 @@ def _baseline_labels(docs: list[dict[str, Any]], threshold: float) -> dict[str, 
         ]
     )
     labels: dict[str, str] = {}
-    for k, group in enumerate(_groups((m @ m.T).toarray(), threshold)):
+    for k, group in enumerate(average_link_groups((m @ m.T).toarray(), threshold)):
         for i in group:
             labels[str(docs[i]["id"])] = str(k)
     return labels
@@ -432,7 +427,8 @@ def _baseline_labels(docs: list[dict[str, Any]], threshold: float) -> dict[str, 
 
 
 def eval_relevance(path: Path, settings: Settings, split: str = "all") -> dict[str, Any]:
-    from monitor.judge.topic import entry_text, matches, words
+    from monitor.judge.topic import entry_text, matches
+    from monitor.text import words
 
     rows = [r for r in read_jsonl(path) if in_split(str(r["id"]), split)]
     if not rows:
