@@ -163,7 +163,7 @@ def test_gone_feed_is_paused_visibly_until_resumed(tmp_path: Path) -> None:
 
 
 def test_feed_back_off_grows_then_pauses() -> None:
-    from monitor.pipeline import PAUSE_AFTER, feed_backoff
+    from monitor.ingest.polling import PAUSE_AFTER, feed_backoff
 
     every = 1800
     assert feed_backoff(1, every) == timedelta(0) and feed_backoff(2, every) == timedelta(0)

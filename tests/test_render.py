@@ -144,7 +144,7 @@ def test_files_are_written_and_identical_on_rewrite(tmp_path: Path) -> None:
 
 
 def test_quote_speakers_are_named_and_verbatim() -> None:
-    from monitor.compose.digest import speaker_of
+    from monitor.compose.highlights import speaker_of
 
     zelensky = "“We are ready to continue,” said Ukrainian President Volodymyr Zelensky today."
     umerov = 'Rustem Umerov told reporters: "The talks were substantive and constructive."'
@@ -171,7 +171,7 @@ def test_quote_speakers_are_named_and_verbatim() -> None:
 
 
 def test_quotes_section_takes_whole_attributed_quotations() -> None:
-    from monitor.compose.digest import _quotes
+    from monitor.compose.highlights import quotes
     from monitor.models import StoredArticle
 
     when = datetime(2026, 2, 17, 12, tzinfo=UTC)
@@ -219,12 +219,12 @@ def test_quotes_section_takes_whole_attributed_quotations() -> None:
         sources=("Outlet 0", "Outlet 1"),
         also=(),
     )
-    (quote,) = _quotes((story,), stored)
+    (quote,) = quotes((story,), stored)
     assert quote.speaker == "Umerov" and quote.source == "Outlet 0"
     assert quote.url == "https://a.example/1" and quote.text.startswith("“We are close")
     # a sentence already shown as a point is not repeated: the next article's whole quotation
     shown = Point(lead="", text=quote.text, url=quote.url, source=quote.source)
-    (other,) = _quotes((replace(story, points=(shown,)),), stored)
+    (other,) = quotes((replace(story, points=(shown,)),), stored)
     assert other.speaker == "Rustem Umerov" and other.source == "Outlet 1"
 
 

@@ -57,6 +57,25 @@ class NewEntry:
 
 
 @dataclass(frozen=True)
+class FeedUpdate:
+    """What one poll of one feed changes, decided from its result; the store applies it."""
+
+    feed_id: int
+    at: datetime
+    status: str  # ok | not-modified | error | deferred (resting) | paused
+    entries: tuple[NewEntry, ...] = ()  # entries not stored before
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str = ""
+    format: str = ""
+    error: str = ""  # the error, or why the feed rests or is paused
+    next_poll: datetime | None = None  # an error: not before this
+    pause: str | None = None  # an error that pauses the feed: why
+    warning: str = ""  # the feed parsed, with a problem worth reporting
+    entries_read: int = 0  # entries in the document
+
+
+@dataclass(frozen=True)
 class PendingEntry:
     """An on-topic entry whose article has not been stored yet."""
 

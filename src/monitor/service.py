@@ -24,13 +24,16 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from monitor.config import Settings
 from monitor.errors import AlreadyRunning, MonitorError
 from monitor.store import Store, iso, parse_iso
 from monitor.windows import latest_ended, window_end, window_for
+
+if TYPE_CHECKING:
+    from monitor.models import PollReport
 
 log = logging.getLogger("monitor")
 
@@ -242,17 +245,22 @@ class Service:
             self.settings = replace(self.settings, feeds=fresh.feeds, topic=fresh.topic)
             log.info("configuration reloaded: %d feeds", len(fresh.feeds))
 
+    def _poll_deadline(self) -> Callable[[], bool]:
+        budget = min(self.settings.schedule.poll_every_seconds * 0.9, MAX_CYCLE_SECONDS)
+        return self._should_stop(time_mod.monotonic() + budget)
+
     def _poll(self, store: Store) -> None:
         from monitor.ingest.fetch import HttpClient
         from monitor.pipeline import poll
 
         self._reload_feeds()
-        budget = min(self.settings.schedule.poll_every_seconds * 0.9, MAX_CYCLE_SECONDS)
-        deadline = time_mod.monotonic() + budget
         with HttpClient(self.settings.http) as client:
             report = poll(
-                self.settings, store, client, self.clock, should_stop=self._should_stop(deadline)
+                self.settings, store, client, self.clock, should_stop=self._poll_deadline()
             )
+        self._log_poll(report)
+
+    def _log_poll(self, report: PollReport) -> None:
         failed = sum(1 for o in report.outcomes if o.status == "error")
         deferred = sum(1 for o in report.outcomes if o.status == "deferred")
         log.info(
@@ -319,9 +327,24 @@ class Service:
 
     def digest_job(self) -> None:
         def job(store: Store) -> None:
-            self._poll(store)  # the window has just ended: collect its last articles first
-            cfg = self.settings.digest
-            self._build_and_deliver(store, latest_ended(self.clock(), cfg.at, cfg.tz))
+            from monitor.ingest.fetch import HttpClient
+            from monitor.pipeline import run_cycle
+
+            self._reload_feeds()
+            # The window has just ended: its last articles are collected first.
+            with HttpClient(self.settings.http) as client:
+                cycle = run_cycle(
+                    self.settings,
+                    store,
+                    client,
+                    self.clock,
+                    rebuild=False,
+                    should_stop=self._poll_deadline(),
+                    cancelled=self.stop.is_set,
+                )
+            self._log_poll(cycle.poll)
+            if cycle.digest is not None and cycle.day is not None:
+                log.info("digest for %s written to %s", cycle.day.isoformat(), cycle.digest)
 
         self._run_job("digest", job)
 

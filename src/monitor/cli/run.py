@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -16,46 +17,37 @@ from monitor.errors import MonitorError, StorageError
 if TYPE_CHECKING:
     from monitor.config import Settings
     from monitor.models import PollOutcome, PollReport
+    from monitor.publish.deliver import DeliveryReport
     from monitor.store import Store
+
+T = TypeVar("T")
+OnFeed = Callable[["PollOutcome"], None]
 
 
 def _not_in_report(record: logging.LogRecord) -> bool:
     return not getattr(record, "in_report", False)
 
 
-def _do_poll(ctx: Context, settings: Settings, store: Store) -> PollReport:
+def _polling(ctx: Context, settings: Settings, work: Callable[[OnFeed], T]) -> T:
+    """Run `work` (a poll, or a whole cycle) with a progress bar on a terminal; the report
+    printed afterwards lists each failure, so the log need not say it too."""
     if not settings.feeds:
         click.echo(
             f"monitor: no feeds are configured in {settings.path}: add one with "
             "`monitor feeds add URL`, or try `monitor demo`.",
             err=True,
         )
-    # The report printed afterwards lists each failure: the log need not say it too.
     logger = logging.getLogger("monitor")
     logger.addFilter(_not_in_report)
     try:
-        return _poll_with_progress(ctx, settings, store)
+        if not sys.stderr.isatty():
+            return work(lambda _o: None)
+        with click.progressbar(
+            length=len(settings.feeds), label="Polling feeds", file=sys.stderr
+        ) as bar:
+            return work(lambda _o: bar.update(1))
     finally:
         logger.removeFilter(_not_in_report)
-
-
-def _poll_with_progress(ctx: Context, settings: Settings, store: Store) -> PollReport:
-    from monitor.ingest.fetch import HttpClient
-    from monitor.pipeline import poll
-
-    with HttpClient(settings.http) as client:
-        if sys.stderr.isatty():
-            with click.progressbar(
-                length=len(settings.feeds), label="Polling feeds", file=sys.stderr
-            ) as bar:
-
-                def tick(_o: PollOutcome) -> None:
-                    bar.update(1)
-
-                report = poll(settings, store, client, ctx.clock, on_feed=tick)
-        else:
-            report = poll(settings, store, client, ctx.clock)
-    return report
 
 
 def _print_report(report: PollReport) -> None:
@@ -92,10 +84,16 @@ def _print_report(report: PollReport) -> None:
 @pass_ctx
 def poll(ctx: Context) -> None:
     """Poll every feed once and store new on-topic articles."""
+    from monitor import pipeline
+    from monitor.ingest.fetch import HttpClient
+
     try:
         settings = ctx.settings()
-        with ctx.writing(settings, "poll") as store:
-            _print_report(_do_poll(ctx, settings, store))
+        with ctx.writing(settings, "poll") as store, HttpClient(settings.http) as client:
+            report = _polling(
+                ctx, settings, lambda tick: pipeline.poll(settings, store, client, ctx.clock, tick)
+            )
+        _print_report(report)
     except MonitorError as exc:
         fail(exc)
 
@@ -149,7 +147,10 @@ def _deliver(ctx: Context, settings: Settings, store: Store, day: date | None) -
         return
     if day is not None:
         enqueue(settings, store, day, ctx.clock())
-    report = deliver_pending(settings, store, ctx.clock, day)
+    _print_delivery(deliver_pending(settings, store, ctx.clock, day))
+
+
+def _print_delivery(report: DeliveryReport) -> None:
     click.echo(
         f"Delivered {report.sent}; {report.failed} failed attempts; {report.waiting} waiting "
         "for a retry (see `monitor status`)."
@@ -191,19 +192,23 @@ def run(ctx: Context, once: bool) -> None:
     With --once (for cron): poll, then build the most recent window that has ended
     (today's if it is past the digest time, else yesterday's), deliver it, and exit.
     """
+    from monitor import pipeline
+    from monitor.ingest.fetch import HttpClient
     from monitor.service import Service
 
     try:
         settings = ctx.settings()
         if not once:
             sys.exit(Service(settings, ctx.clock).run())
-        from monitor.pipeline import build_digest
-
-        with ctx.writing(settings, "run --once") as store:
-            _print_report(_do_poll(ctx, settings, store))
-            path = build_digest(settings, store, None, ctx.clock)
-            click.echo(f"Wrote {path}")
-            if settings.delivery.email or settings.delivery.webhook:
-                _deliver(ctx, settings, store, _built_day(path))
+        with ctx.writing(settings, "run --once") as store, HttpClient(settings.http) as client:
+            cycle = _polling(
+                ctx,
+                settings,
+                lambda tick: pipeline.run_cycle(settings, store, client, ctx.clock, on_feed=tick),
+            )
+        _print_report(cycle.poll)
+        click.echo(f"Wrote {cycle.digest}")
+        if cycle.delivery is not None:
+            _print_delivery(cycle.delivery)
     except (MonitorError, OSError) as exc:
         fail(exc if isinstance(exc, MonitorError) else StorageError(f"cannot write: {exc}"))

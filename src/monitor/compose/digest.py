@@ -1,175 +1,45 @@
-"""Composing the daily breakdown: a `Digest` value, no formatting.
+"""Composing the daily breakdown: a `Digest` value from the window's articles, no
+formatting and no reading — `compose(inputs, settings)` is a pure function of what
+`inputs.gather` read from the store.
 
 Every point is a sentence cut verbatim from the stored text of the article it links to.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
 
 from monitor import timing
-from monitor.compose import summarize
+from monitor.compose import highlights, summarize
+from monitor.compose.inputs import DigestInputs
+from monitor.compose.model import (
+    Copy,
+    Digest,
+    DigestArticle,
+    Point,
+    Quote,
+    SourceHealth,
+    Story,
+    Totals,
+)
 from monitor.config import Settings
 from monitor.judge.topic import query_terms
 from monitor.models import FeedHealth, StoredArticle
-from monitor.store import Store
 from monitor.text import STOPWORDS, words
-from monitor.windows import window_bounds
 
-
-@dataclass(frozen=True)
-class Point:
-    lead: str
-    text: str
-    url: str
-    source: str
-    origin: str = "page"  # the article's text_origin: "feed" when quoted from the feed's text
-
-
-@dataclass(frozen=True)
-class Copy:
-    url: str
-    source: str
-
-
-@dataclass(frozen=True)
-class DigestArticle:
-    url: str
-    source: str
-    title: str
-    published: datetime
-    text_origin: str
-    duplicates: tuple[Copy, ...]
-
-
-@dataclass(frozen=True)
-class Story:
-    id: str
-    title: str
-    status: str  # new | developing | no-new-facts
-    since: date
-    articles: tuple[DigestArticle, ...]
-    points: tuple[Point, ...]
-    sources: tuple[str, ...]  # distinct origins (wire copies count once)
-    also: tuple[str, ...]  # sources covering the story that no point quotes
-    outlets: int = 0  # outlets that published it, copies included
-    groups: tuple[str, ...] = ()  # feed groups (config `group`) that covered it
-    since_digest: date | None = None  # the first earlier digest that had it, if one was built
-
-
-@dataclass(frozen=True)
-class SourceHealth:
-    """A feed as it stood when the digest's window closed."""
-
-    name: str
-    url: str
-    articles: int
-    status: str  # ok | not-modified | error
-    error: str
-    last_success: datetime | None
-    consecutive_errors: int
-    polls: int = 0  # attempts within the window
-    failed_polls: int = 0
-    rejected: int = 0  # entries refused for a bad link within the window
-
-
-@dataclass(frozen=True)
-class Quote:
-    text: str  # the whole sentence, verbatim
-    speaker: str  # verbatim from the sentence
-    url: str
-    source: str
-    origin: str = "page"  # as Point.origin
-
-
-@dataclass(frozen=True)
-class Totals:
-    articles: int
-    duplicates: int
-    sources: tuple[str, ...]
-    new_stories: int
-    developing: int
-
-
-@dataclass(frozen=True)
-class Digest:
-    date: date
-    topic: str
-    timezone: str
-    window_start: datetime
-    window_end: datetime
-    stories: tuple[Story, ...]
-    more_stories: tuple[Story, ...]
-    totals: Totals
-    most_mentioned: tuple[tuple[str, int], ...]
-    keywords: tuple[str, ...]
-    quotes: tuple[Quote, ...]
-    sources: tuple[SourceHealth, ...]
-    base_url: str = ""
-
-
-NOVELTY_DIGESTS = 7  # nothing published in this many previous digests is repeated
-_NAME = re.compile(r"\b[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+){0,2}")
-_GENERIC_NAMES = {
-    "The",
-    "But",
-    "And",
-    "In",
-    "On",
-    "At",
-    "It",
-    "He",
-    "She",
-    "They",
-    "We",
-    "This",
-    "That",
-    "A",
-    "An",
-    "As",
-    "If",
-    "For",
-    "After",
-    "While",
-    "When",
-    "Mr",
-    "Mrs",
-    "Ms",
-    "Dr",
-    "President",
-    "Minister",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-    "There",
-    "His",
-    "Her",
-    "Their",
-    "Our",
-    "Its",
-    "What",
-    "Why",
-    "How",
-}
+# The digest's types are defined in model.py; the formats import them from here too.
+__all__ = [
+    "Copy",
+    "Digest",
+    "DigestArticle",
+    "Point",
+    "Quote",
+    "SourceHealth",
+    "Story",
+    "Totals",
+    "compose",
+]
 
 
 def _story_title(members: list[StoredArticle]) -> str:
@@ -187,31 +57,7 @@ def _story_title(members: list[StoredArticle]) -> str:
     return max(members, key=score).title if members else ""
 
 
-def _names(texts: list[str]) -> Counter[str]:
-    """Capitalised names, counted once per text that mentions them."""
-    counts: Counter[str] = Counter()
-    for t in texts:
-        found = set()
-        for m in _NAME.finditer(t):
-            name = m.group(0).rstrip("-’'")
-            first = name.split()[0]
-            if first in _GENERIC_NAMES:
-                name = " ".join(name.split()[1:])
-            if len(name) > 2 and name not in _GENERIC_NAMES and name.lower() not in STOPWORDS:
-                found.add(name)
-        counts.update(found)
-    return counts
-
-
-# The feed health a digest shows is the one recorded by the time it was first built (so a
-# rebuild gives the same file) and, if the feeds were polled during its window, no later
-# than this after the window closed (the service and `run --once` poll once more then).
-# A window nobody polled in (a first run that found older items) shows the health of the
-# polls that brought its articles.
-HEALTH_GRACE = timedelta(hours=1)
-
-
-def _health(feeds: list[FeedHealth], counts: dict[int, int]) -> tuple[SourceHealth, ...]:
+def _health(feeds: Sequence[FeedHealth], counts: dict[int, int]) -> tuple[SourceHealth, ...]:
     return tuple(
         SourceHealth(
             name=f.name,
@@ -230,19 +76,17 @@ def _health(feeds: list[FeedHealth], counts: dict[int, int]) -> tuple[SourceHeal
     )
 
 
-def compose(settings: Settings, store: Store, day: date, now: datetime) -> Digest:
+def compose(inputs: DigestInputs, settings: Settings) -> Digest:
     cfg = settings.digest
-    start, end = window_bounds(day, cfg.at, cfg.tz)
-    health_at = store.first_built(day) or now
-    if store.polled_between(start, end + HEALTH_GRACE):
-        health_at = min(health_at, end + HEALTH_GRACE)
-    window = store.articles_in_window(day)
+    day = inputs.day
+    start, end = inputs.window
+    window = inputs.articles
     originals = [a for a in window if a.duplicate_of is None]
     dups_of: dict[int, list[StoredArticle]] = defaultdict(list)
     for a in window:
         if a.duplicate_of is not None:
             dups_of[a.duplicate_of].append(a)
-    links = store.entry_sources([a.id for a in window])
+    links = inputs.entry_sources
     by_story: dict[str, list[StoredArticle]] = defaultdict(list)
     for a in originals:
         by_story[a.story_id or f"a{a.id}"].append(a)
@@ -276,11 +120,11 @@ def compose(settings: Settings, store: Store, day: date, now: datetime) -> Diges
             kv[0],
         ),
     )
-    first_windows = store.story_first_windows([sid for sid, _ in ranked])
-    first_digests = store.story_first_digests([sid for sid, _ in ranked], before=day)
-    group_of = {f.name: f.group for f in store.feeds()}
-    earlier = store.published_points([sid for sid, _ in ranked], before=day)
-    recent = store.recent_points(before=day, digests=NOVELTY_DIGESTS)
+    first_windows = inputs.first_windows
+    first_digests = inputs.first_digests
+    group_of = inputs.feed_groups
+    earlier = inputs.earlier_points
+    recent = list(inputs.recent_points)
     stories: list[Story] = []
     for rank, (sid, members) in enumerate(ranked):
         by_id = {a.id: a for a in members}
@@ -343,14 +187,15 @@ def compose(settings: Settings, store: Store, day: date, now: datetime) -> Diges
     shown = tuple(stories[: cfg.max_stories])
     # Names are counted in titles and openings: where an article says who it is about.
     texts = [f"{a.title}\n{summarize.opening(a.text)}" for a in originals]
-    names = _names(texts)
+    names = highlights.names(texts)
     topic_words = set(query_terms(settings.topic.query))
     most = tuple(
-        (n, c) for n, c in ranked_counts(names)[:20] if c > 1 and not _is_topic_word(n, topic_words)
+        (n, c)
+        for n, c in highlights.ranked_counts(names)[:20]
+        if c > 1 and not highlights.is_topic_word(n, topic_words)
     )[:5]
-    keywords = _keywords([members for _, members in ranked], names, topic_words)
-    quotes = _quotes(shown, {a.id: a for a in originals})
-    feeds = store.feed_health([f.url for f in settings.feeds], start, health_at)
+    keywords = highlights.keywords([members for _, members in ranked], names, topic_words)
+    quotes = highlights.quotes(shown, {a.id: a for a in originals})
     all_sources = tuple(sorted({a.source for a in window}))
     return Digest(
         date=day,
@@ -370,153 +215,6 @@ def compose(settings: Settings, store: Store, day: date, now: datetime) -> Diges
         most_mentioned=most,
         keywords=keywords,
         quotes=quotes,
-        sources=_health(feeds, store.window_counts_by_feed(day)),
+        sources=_health(inputs.feeds, inputs.articles_by_feed),
         base_url=cfg.base_url,
     )
-
-
-def ranked_counts(counts: Counter[str]) -> list[tuple[str, int]]:
-    """Most common first, ties by name: Counter.most_common breaks ties by insertion order,
-    which follows set iteration and so changes from one process to the next."""
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def _is_topic_word(word: str, topic_words: set[str]) -> bool:
-    w = word.lower()
-    return any(w.startswith(t) for t in topic_words)
-
-
-KEYWORD_ARTICLES = 30  # the top stories' articles read for key phrases (YAKE: ~80 µs a word)
-KEYWORD_WORDS = 50  # words of each article's opening read
-
-
-def _keywords(
-    stories: list[list[StoredArticle]], names: Counter[str], topic_words: set[str]
-) -> tuple[str, ...]:
-    """Key phrases of the day's coverage (YAKE), as written in the articles; the most
-    mentioned names when YAKE finds too few.
-
-    YAKE scores 1–3-word phrases by statistics of the text itself (casing, position,
-    frequency, spread over sentences), so each keyword is a phrase of the articles, never a
-    paraphrase. It reads the titles and openings of the top stories' articles, in story
-    order. A phrase is kept when at least two articles use it and it is not made only of the
-    topic query's words (every article has those); of a name and a fuller form of it, the
-    fuller is kept ("President Donald Trump", not "Trump").
-    """
-    import yake
-
-    texts: list[str] = []
-    openings: list[str] = []
-    for members in stories:
-        for a in members:
-            if len(texts) >= KEYWORD_ARTICLES:
-                break
-            opening = " ".join(a.text.split()[:KEYWORD_WORDS])
-            texts.append(f"{a.title.rstrip('.')}.\n{opening}")
-            openings.append(opening)
-    out: list[str] = []
-    taken: list[set[str]] = []
-    lowered = [t.lower() for t in texts]
-    lowered_openings = [o.lower() for o in openings]
-
-    def keep(phrase: str) -> None:
-        ws = words(phrase)
-        # Whole content words only ("anniversary of Russia" and "Russia ’s" are not kept),
-        # not only the topic's own words, and said by at least two of the articles.
-        if not ws or any(len(w) < 2 or w in STOPWORDS for w in ws):
-            return
-        if all(_is_topic_word(w, topic_words) or w.isdigit() for w in ws):
-            return
-        if sum(1 for t in lowered if phrase.lower() in t) < 2:
-            return
-        # Headlines clip grammar ("Russia Hold New Round…"): a longer phrase must also be
-        # found in running text.
-        if len(ws) > 1 and not any(phrase.lower() in o for o in lowered_openings):
-            return
-        key = set(ws)
-        if any(key <= t for t in taken):
-            return
-        # A name by its capitals: in running text, where headline title case does not count.
-        is_name = all(p[:1].isupper() for p in phrase.split()) and any(
-            phrase in o for o in openings
-        )
-        for i, t in enumerate(taken):
-            if t < key and is_name:  # the fuller name takes the shorter one's place
-                taken[i], out[i] = key, phrase
-                return
-        taken.append(key)
-        out.append(phrase)
-
-    if texts:
-        extractor = yake.KeywordExtractor(lan="en", n=3, dedupLim=0.7, top=40)
-        for phrase, _score in extractor.extract_keywords("\n".join(texts)):
-            if len(out) >= 10:
-                break
-            keep(" ".join(phrase.split()))
-    for name, c in ranked_counts(names)[:20]:
-        if c > 1 and len(out) < 10:
-            keep(name)
-    return tuple(out)
-
-
-_SPEAKER_AFTER = re.compile(
-    r"[”\"],?\s+(?:said|says|told \w+|added|wrote|warned|stated)\s+"
-    r"((?:[a-z][\w’'-]*\s+){0,2}(?:[A-Z][\w.’'-]*\s*){1,5})"
-)
-# “…,” Umerov said / “…,” Kremlin spokesman Dmitry Peskov told reporters: the commonest form.
-# The words before the verb must start and end with a capital (not “…,” he said).
-_SPEAKER_INVERTED = re.compile(
-    r"[”\"]\s+([A-Z][\w.’'-]*\s+(?:[\w.’'-]+\s+){0,4}?)"
-    r"(?:said|says|told|added|wrote|warned|stated)\b"
-)
-_SPEAKER_BEFORE = re.compile(
-    r"((?:[A-Z][\w.’'-]*\s+){1,5})(?:said|says|told \w+|added|wrote|warned|stated)[,:]?\s+[“\"]"
-)
-_NOT_SPEAKERS = {"He", "She", "They", "It", "We", "I", "The", "This", "That", "But", "And"}
-
-
-def speaker_of(sentence: str) -> str:
-    """The named speaker of a quoted sentence, verbatim, or "" when it names none."""
-    for pattern in (_SPEAKER_AFTER, _SPEAKER_INVERTED, _SPEAKER_BEFORE):
-        m = pattern.search(sentence)
-        if m:
-            name = m.group(1).strip().rstrip(".,")
-            parts = name.split()
-            if not parts or parts[0] in _NOT_SPEAKERS:
-                continue
-            if pattern is _SPEAKER_INVERTED and not parts[-1][:1].isupper():
-                continue  # “…,” European leaders said: not a named speaker
-            if any(c.isupper() for c in name):
-                return name
-    return ""
-
-
-def _quotes(stories: tuple[Story, ...], by_id: dict[int, StoredArticle]) -> tuple[Quote, ...]:
-    """Up to three attributed quotes from the shown stories' articles, not already points."""
-    used = {p.text for s in stories for p in s.points}
-    by_url = {a.url: a for a in by_id.values()}
-    out: list[Quote] = []
-    for s in stories:  # at most one quote per story, three in all
-        for art in s.articles[:5]:
-            src = by_url.get(art.url)
-            if src is None:
-                continue
-            found = next(
-                (
-                    (sent, who)
-                    for sent in summarize.split_sentences(summarize.opening(src.text))[:20]
-                    if sent not in used
-                    # the quotation opens and closes within it: a sentence from the
-                    # middle of a long quotation would be shown without its start
-                    and (("“" in sent and "”" in sent) or sent.count('"') >= 2)
-                    and 10 <= len(sent.split()) <= 60
-                    and (who := speaker_of(sent))
-                ),
-                None,
-            )
-            if found:
-                out.append(Quote(found[0], found[1], src.url, src.source, src.text_origin))
-                break
-        if len(out) >= 3:
-            break
-    return tuple(out)

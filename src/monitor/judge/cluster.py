@@ -19,11 +19,12 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from monitor.models import NewArticle, StoredArticle
 from monitor.text import STOPWORDS, Background, background, stem, words
 
 TITLE_WEIGHT = 3
@@ -399,3 +400,22 @@ def _assign_batch(
         for it in members:
             result[it.id] = sids[best]
     return result
+
+
+def stories_of(
+    originals: Sequence[tuple[int, NewArticle]], neighbours: Iterable[StoredArticle]
+) -> dict[str, str]:
+    """The story of each new original article (by canonical URL): a story of the stored
+    `neighbours` that it joins, or a new one it founds. `originals` carry temporary ids."""
+    assigned = assign_stories(
+        [
+            ClusterItem(a.id, a.title, a.text, a.published, a.story_id)
+            for a in neighbours
+            if a.duplicate_of is None and a.story_id
+        ],
+        [
+            ClusterItem(tmp, a.title, a.text, a.published, seed=a.canonical_url)
+            for tmp, a in originals
+        ],
+    )
+    return {a.canonical_url: assigned[tmp] for tmp, a in originals}

@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from monitor.models import NewArticle, PendingEntry, StoredArticle
 from monitor.text import words
 
 SKETCH_SIZE = 64
@@ -185,3 +188,43 @@ class DuplicateIndex:
             if score >= NEAR_DUPLICATE and (best is None or key > best):
                 best = key
         return best[2] if best else None
+
+
+@dataclass(frozen=True)
+class Folded:
+    """New articles with what each duplicates: None for an original, the id of a stored
+    article, or the canonical URL of an earlier new one (not stored yet, so it has no id)."""
+
+    articles: tuple[tuple[NewArticle, int | str | None], ...]
+    originals: tuple[tuple[int, NewArticle], ...]  # temporary (negative) ids, for clustering
+
+
+def fold(articles: Sequence[NewArticle], neighbours: Iterable[StoredArticle]) -> Folded:
+    """Fold wire copies and republished texts into their originals: each of `articles`
+    (oldest first) against the stored `neighbours` and the new articles before it."""
+    seen = DuplicateIndex()
+    for a in neighbours:
+        if a.duplicate_of is None and a.content_hash:
+            seen.add(a.id, a.content_hash, decode_sketch(a.sketch))
+    # New articles get negative ids until stored; duplicates of one of them name it by URL.
+    batch_url = {-(i + 1): a.canonical_url for i, a in enumerate(articles)}
+    out: list[tuple[NewArticle, int | str | None]] = []
+    originals: list[tuple[int, NewArticle]] = []
+    for i, art in enumerate(articles):
+        sig = decode_sketch(art.sketch)
+        dup = seen.find(art.content_hash, sig) if art.text else None
+        if dup is None:
+            seen.add(-(i + 1), art.content_hash, sig)
+            originals.append((-(i + 1), art))
+            out.append((art, None))
+        else:
+            out.append((art, batch_url.get(dup, dup)))
+    return Folded(tuple(out), tuple(originals))
+
+
+def by_canonical_url(entries: Iterable[PendingEntry]) -> dict[str, list[PendingEntry]]:
+    """Entries grouped by the canonical URL of their links (oldest first): one article each."""
+    groups: dict[str, list[PendingEntry]] = {}
+    for e in sorted(entries, key=lambda e: (e.published, e.id)):
+        groups.setdefault(canonical_url(e.link), []).append(e)
+    return groups

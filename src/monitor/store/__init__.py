@@ -21,6 +21,7 @@ from monitor.models import (
     DigestRecord,
     FeedHealth,
     FeedState,
+    FeedUpdate,
     NewArticle,
     NewEntry,
     PendingEntry,
@@ -296,6 +297,28 @@ class Store:
                 "INSERT INTO polls (feed_id, at, status, error) VALUES (?, ?, 'error', ?)",
                 (feed_id, iso(now), error[:1000]),
             )
+
+    def apply_feed_update(self, update: FeedUpdate) -> int:
+        """Record one poll of one feed as decided (ingest.polling.decide); its new entries
+        stored."""
+        if update.status in ("ok", "not-modified"):
+            return self.record_poll_success(
+                update.feed_id,
+                update.at,
+                update.entries,
+                etag=update.etag,
+                last_modified=update.last_modified,
+                title=update.title,
+                format=update.format,
+                not_modified=update.status == "not-modified",
+            )
+        if update.status == "error":
+            self.record_poll_error(
+                update.feed_id, update.at, update.error, update.next_poll, update.pause
+            )
+        else:
+            self.record_poll_skipped(update.feed_id, update.at, update.status, update.error)
+        return 0
 
     def record_poll_skipped(self, feed_id: int, now: datetime, status: str, why: str) -> None:
         """A feed not asked this cycle: `deferred` (back-off, Retry-After) or `paused`."""

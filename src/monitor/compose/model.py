@@ -1,0 +1,97 @@
+"""The digest as a value: what compose() builds and every format renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Point:
+    lead: str
+    text: str
+    url: str
+    source: str
+    origin: str = "page"  # the article's text_origin: "feed" when quoted from the feed's text
+
+
+@dataclass(frozen=True)
+class Copy:
+    url: str
+    source: str
+
+
+@dataclass(frozen=True)
+class DigestArticle:
+    url: str
+    source: str
+    title: str
+    published: datetime
+    text_origin: str
+    duplicates: tuple[Copy, ...]
+
+
+@dataclass(frozen=True)
+class Story:
+    id: str
+    title: str
+    status: str  # new | developing | no-new-facts
+    since: date
+    articles: tuple[DigestArticle, ...]
+    points: tuple[Point, ...]
+    sources: tuple[str, ...]  # distinct origins (wire copies count once)
+    also: tuple[str, ...]  # sources covering the story that no point quotes
+    outlets: int = 0  # outlets that published it, copies included
+    groups: tuple[str, ...] = ()  # feed groups (config `group`) that covered it
+    since_digest: date | None = None  # the first earlier digest that had it, if one was built
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """A feed as it stood when the digest's window closed."""
+
+    name: str
+    url: str
+    articles: int
+    status: str  # ok | not-modified | error
+    error: str
+    last_success: datetime | None
+    consecutive_errors: int
+    polls: int = 0  # attempts within the window
+    failed_polls: int = 0
+    rejected: int = 0  # entries refused for a bad link within the window
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str  # the whole sentence, verbatim
+    speaker: str  # verbatim from the sentence
+    url: str
+    source: str
+    origin: str = "page"  # as Point.origin
+
+
+@dataclass(frozen=True)
+class Totals:
+    articles: int
+    duplicates: int
+    sources: tuple[str, ...]
+    new_stories: int
+    developing: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    date: date
+    topic: str
+    timezone: str
+    window_start: datetime
+    window_end: datetime
+    stories: tuple[Story, ...]
+    more_stories: tuple[Story, ...]
+    totals: Totals
+    most_mentioned: tuple[tuple[str, int], ...]
+    keywords: tuple[str, ...]
+    quotes: tuple[Quote, ...]
+    sources: tuple[SourceHealth, ...]
+    base_url: str = ""

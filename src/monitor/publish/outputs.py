@@ -1,0 +1,63 @@
+"""Everything a built digest is turned into: its files (Markdown, HTML, JSON), the bodies
+the outbox sends, the Atom feed of digests and the archive site."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from monitor.compose.model import Digest
+from monitor.config import DigestConfig
+from monitor.models import DigestRecord, RenderedBodies
+from monitor.publish import archive, render
+
+
+@dataclass(frozen=True)
+class Written:
+    """A digest's files, and what the store records of it."""
+
+    paths: tuple[Path, ...]  # the first is the digest's own (the first configured format)
+    window: tuple[datetime, datetime]
+    content_hash: str
+    articles: int
+    stories: int
+    points: tuple[tuple[str, int, str, str], ...]  # (story, position, text, url)
+    bodies: RenderedBodies
+
+
+def write(digest: Digest, config: DigestConfig) -> Written:
+    """Render every format, write the files (atomically), and the bodies delivery sends."""
+    json_text = render.to_json(digest)
+    paths = render.write_digest(digest, config, json_text)
+    bodies = RenderedBodies(
+        title=render.title_of(digest),
+        json=json_text,
+        # E-mail gets the archive's links only where the archive is published.
+        html=render.to_html(
+            digest, root=config.base_url if config.site and config.base_url else None
+        ),
+        text=render.to_text(digest),
+    )
+    return Written(
+        paths=tuple(paths),
+        window=(digest.window_start, digest.window_end),
+        content_hash=render.content_hash(digest, json_text),
+        articles=digest.totals.articles,
+        stories=len(digest.stories) + len(digest.more_stories),
+        points=tuple(
+            (s.id, i, p.text, p.url) for s in digest.stories for i, p in enumerate(s.points)
+        ),
+        bodies=bodies,
+    )
+
+
+def write_feed(config: DigestConfig, topic: str, records: Sequence[DigestRecord]) -> None:
+    """The Atom feed of the digests, newest first."""
+    render.write_atom(config, topic, records)
+
+
+def write_site(config: DigestConfig, topic: str, records: Sequence[DigestRecord]) -> list[Path]:
+    """The archive site (index, story timelines, search index) from every digest's record."""
+    return archive.build_site(config.directory, topic, list(records))
