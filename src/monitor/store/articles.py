@@ -3,12 +3,20 @@ with their daily window and story, and the feed entries that point at each artic
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
 
 from monitor.models import NewArticle, PendingEntry, StoredArticle, StoredEntry
-from monitor.store.db import Database, iso, parse_iso, parse_iso_or_none
+from monitor.store.db import Database, RowMapper, iso, parse_iso, parse_iso_or_none
+
+_PENDING = RowMapper(PendingEntry, convert={"first_seen": parse_iso})
+_ARTICLE = RowMapper(
+    StoredArticle, convert={"published": parse_iso, "window_date": date.fromisoformat}
+)
+_ENTRY = RowMapper(
+    StoredEntry,
+    convert={"published": parse_iso_or_none, "first_seen": parse_iso, "on_topic": bool},
+)
 
 
 class ArticleRecords(Database):
@@ -19,20 +27,8 @@ class ArticleRecords(Database):
             "SELECT e.*, f.name AS source FROM entries e JOIN feeds f ON f.id = e.feed_id "
             "WHERE e.on_topic = 1 AND e.article_id IS NULL AND e.rejected IS NULL ORDER BY e.id"
         )
-        return [
-            PendingEntry(
-                id=r["id"],
-                feed_id=r["feed_id"],
-                source=r["source"],
-                link=r["link"],
-                title=r["title"],
-                summary=r["summary"],
-                content=r["content"],
-                published=parse_iso(r["published"] or r["first_seen"]),
-                first_seen=parse_iso(r["first_seen"]),
-            )
-            for r in rows
-        ]
+        # an entry without a date counts as published when it was first seen
+        return [_PENDING(r, published=parse_iso(r["published"] or r["first_seen"])) for r in rows]
 
     def reject_entries(self, reasons: dict[int, str]) -> None:
         """Record why these entries can never become articles; they stop being pending."""
@@ -51,40 +47,9 @@ class ArticleRecords(Database):
             "WHERE e.first_seen >= ? ORDER BY e.first_seen DESC, e.id DESC",
             (iso(since),),
         )
-        return [
-            StoredEntry(
-                id=r["id"],
-                source=r["source"],
-                title=r["title"],
-                summary=r["summary"],
-                content=r["content"],
-                link=r["link"],
-                published=parse_iso_or_none(r["published"]),
-                first_seen=parse_iso(r["first_seen"]),
-                on_topic=bool(r["on_topic"]),
-            )
-            for r in rows
-        ]
+        return [_ENTRY(r) for r in rows]
 
     # -- articles and stories ---------------------------------------------------------------
-
-    def _article(self, r: sqlite3.Row) -> StoredArticle:
-        return StoredArticle(
-            id=r["id"],
-            canonical_url=r["canonical_url"],
-            url=r["url"],
-            title=r["title"],
-            source=r["source"],
-            feed_id=r["feed_id"],
-            published=parse_iso(r["published"]),
-            window_date=date.fromisoformat(r["window_date"]),
-            text=r["text"],
-            text_origin=r["text_origin"],
-            content_hash=r["content_hash"],
-            sketch=r["sketch"],
-            duplicate_of=r["duplicate_of"],
-            story_id=r["story_id"],
-        )
 
     def article_ids_by_url(self, canonical_urls: Sequence[str]) -> dict[str, int]:
         rows = self._in_chunks(
@@ -99,14 +64,14 @@ class ArticleRecords(Database):
             "SELECT * FROM articles WHERE published >= ? AND published < ? ORDER BY published, id",
             (iso(start), iso(end)),
         )
-        return [self._article(r) for r in rows]
+        return [_ARTICLE(r) for r in rows]
 
     def articles_in_window(self, day: date) -> list[StoredArticle]:
         rows = self._all(
             "SELECT * FROM articles WHERE window_date = ? ORDER BY published, id",
             (day.isoformat(),),
         )
-        return [self._article(r) for r in rows]
+        return [_ARTICLE(r) for r in rows]
 
     def link_entries(self, links: dict[int, int]) -> None:
         """entry id -> existing article id (another outlet's copy of a stored article)."""

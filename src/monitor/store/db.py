@@ -1,5 +1,5 @@
 """The connection every part of the store shares: opening (WAL, busy timeout, foreign keys),
-migrating, write transactions, query helpers.
+migrating, write transactions, query helpers, and the mapper from rows to dataclasses.
 
 Times are stored as UTC ISO-8601 strings ending in 'Z'; dates as YYYY-MM-DD.
 """
@@ -7,12 +7,13 @@ Times are stored as UTC ISO-8601 strings ending in 'Z'; dates as YYYY-MM-DD.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from monitor.errors import StorageError
 from monitor.store.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -29,6 +30,46 @@ def parse_iso(text: str) -> datetime:
 
 def parse_iso_or_none(text: str | None) -> datetime | None:
     return parse_iso(text) if text else None
+
+
+class Dataclass(Protocol):
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+
+T = TypeVar("T", bound=Dataclass)
+
+
+class RowMapper(Generic[T]):
+    """Builds a `cls` from a row by field name: each field takes the column of its name (or
+    the one `columns` names), passed through its converter in `convert` if it has one.
+
+    A field may instead be given when calling; any other field missing from the row is an
+    error, never a silent default. Columns no field asks for are ignored.
+    """
+
+    def __init__(
+        self,
+        cls: type[T],
+        *,
+        columns: Mapping[str, str] | None = None,
+        convert: Mapping[str, Callable[[Any], Any]] | None = None,
+    ) -> None:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = (set(columns or {}) | set(convert or {})) - names
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
+        self.cls = cls
+        self.fields = [
+            (f.name, (columns or {}).get(f.name, f.name), (convert or {}).get(f.name))
+            for f in dataclasses.fields(cls)
+        ]
+
+    def __call__(self, row: sqlite3.Row, **given: Any) -> T:
+        values = dict(given)
+        for name, column, conv in self.fields:
+            if name not in values:
+                values[name] = row[column] if conv is None else conv(row[column])
+        return self.cls(**values)
 
 
 class Database:

@@ -3,13 +3,33 @@ delivery outbox, and the service's own state (key/value pairs and table counts).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from monitor.models import Delivery, DigestRecord, RenderedBodies
-from monitor.store.db import Database, iso, parse_iso, parse_iso_or_none
+from monitor.store.db import Database, RowMapper, iso, parse_iso, parse_iso_or_none
+
+_DIGEST = RowMapper(
+    DigestRecord,
+    convert={
+        "date": date.fromisoformat,
+        "window_start": parse_iso,
+        "window_end": parse_iso,
+        "built_at": parse_iso,
+    },
+)
+_BODIES = RowMapper(
+    RenderedBodies, columns={"json": "body_json", "html": "body_html", "text": "body_text"}
+)
+_DELIVERY = RowMapper(
+    Delivery,
+    convert={
+        "digest_date": date.fromisoformat,
+        "next_attempt": parse_iso,
+        "sent_at": parse_iso_or_none,
+    },
+)
 
 
 class DigestRecords(Database):
@@ -104,21 +124,7 @@ class DigestRecords(Database):
             "ORDER BY date DESC LIMIT ?",
             (day and day.isoformat(), day and day.isoformat(), limit),
         )
-        return [
-            DigestRecord(
-                date=date.fromisoformat(r["date"]),
-                window_start=parse_iso(r["window_start"]),
-                window_end=parse_iso(r["window_end"]),
-                built_at=parse_iso(r["built_at"]),
-                path=r["path"],
-                content_hash=r["content_hash"],
-                articles=r["articles"],
-                stories=r["stories"],
-                title=r["title"],
-                body_json=r["body_json"],
-            )
-            for r in rows
-        ]
+        return [_DIGEST(r) for r in rows]
 
     def digest_bodies(self, day: date) -> RenderedBodies | None:
         rows = self._all(
@@ -127,8 +133,7 @@ class DigestRecords(Database):
         )
         if not rows or not rows[0]["body_json"]:
             return None
-        r = rows[0]
-        return RenderedBodies(r["title"], r["body_json"], r["body_html"], r["body_text"])
+        return _BODIES(rows[0])
 
     # -- the delivery outbox ----------------------------------------------------------------
 
@@ -153,7 +158,7 @@ class DigestRecords(Database):
         if day is not None:
             sql += " AND digest_date = ?"
             params.append(day.isoformat())
-        return [self._delivery(r) for r in self._all(sql + " ORDER BY id", params)]
+        return [_DELIVERY(r) for r in self._all(sql + " ORDER BY id", params)]
 
     def deliveries(self, day: date | None = None) -> list[Delivery]:
         if day is None:
@@ -162,21 +167,7 @@ class DigestRecords(Database):
             rows = self._all(
                 "SELECT * FROM deliveries WHERE digest_date = ? ORDER BY id", (day.isoformat(),)
             )
-        return [self._delivery(r) for r in rows]
-
-    def _delivery(self, r: sqlite3.Row) -> Delivery:
-        return Delivery(
-            id=r["id"],
-            digest_date=date.fromisoformat(r["digest_date"]),
-            channel=r["channel"],
-            recipient=r["recipient"],
-            message_id=r["message_id"],
-            status=r["status"],
-            attempts=r["attempts"],
-            last_error=r["last_error"],
-            next_attempt=parse_iso(r["next_attempt"]),
-            sent_at=parse_iso_or_none(r["sent_at"]),
-        )
+        return [_DELIVERY(r) for r in rows]
 
     def mark_delivered(self, delivery_id: int, now: datetime) -> None:
         with self.transaction() as db:

@@ -9,7 +9,17 @@ from typing import Any
 
 from monitor.config import FeedConfig
 from monitor.models import FeedHealth, FeedState, NewEntry
-from monitor.store.db import Database, iso, parse_iso_or_none
+from monitor.store.db import Database, RowMapper, iso, parse_iso_or_none
+
+_FEED = RowMapper(
+    FeedState,
+    columns={"group": "grp"},
+    convert={
+        "last_attempt": parse_iso_or_none,
+        "last_success": parse_iso_or_none,
+        "next_poll": parse_iso_or_none,
+    },
+)
 
 
 class FeedRecords(Database):
@@ -35,23 +45,8 @@ class FeedRecords(Database):
             )
         }
         states = [
-            FeedState(
-                id=r["id"],
-                url=r["url"],
-                name=r["name"],
-                group=r["grp"],
-                etag=r["etag"],
-                last_modified=r["last_modified"],
-                last_attempt=parse_iso_or_none(r["last_attempt"]),
-                last_success=parse_iso_or_none(r["last_success"]),
-                last_status=r["last_status"],
-                last_error=r["last_error"],
-                consecutive_errors=r["consecutive_errors"],
-                entries_seen=r["entries_seen"],
-                title=r["title"],
-                format=r["format"],
-                next_poll=parse_iso_or_none(r["next_poll"]),
-                paused=r["paused"],
+            _FEED(
+                r,
                 entries_rejected=rejected.get(r["id"], (0, None))[0],
                 last_rejected=rejected.get(r["id"], (0, None))[1],
             )

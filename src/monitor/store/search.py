@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from monitor.models import SearchHit
-from monitor.store.db import Database, parse_iso
+from monitor.store.db import Database, RowMapper, parse_iso
 
 # Around the matched words in an article excerpt (the caller styles them).
 MARK_START, MARK_END = "\x02", "\x03"
@@ -40,6 +40,15 @@ def fts_query(text: str) -> str:
     if not parts:
         raise ValueError("the search has no words")
     return " ".join(parts)
+
+
+_POINT_HIT = RowMapper(SearchHit, columns={"date": "d"}, convert={"date": date.fromisoformat})
+# An article's date is the UTC day it was published.
+_ARTICLE_HIT = RowMapper(
+    SearchHit,
+    columns={"date": "published", "text": "excerpt"},
+    convert={"date": lambda text: parse_iso(text).date()},
+)
 
 
 class SearchIndex(Database):
@@ -77,23 +86,8 @@ class SearchIndex(Database):
             "ORDER BY bm25(articles_fts, 4.0, 1.0), a.published DESC LIMIT ?",
             (MARK_START, MARK_END, fts_query, after, src, limit),
         )
-        points = [
-            SearchHit(
-                "point", date.fromisoformat(r["d"]), r["source"], r["title"], r["text"], r["url"]
-            )
-            for r in point_rows
-        ]
-        articles = [
-            SearchHit(
-                "article",
-                parse_iso(r["published"]).date(),
-                r["source"],
-                r["title"],
-                r["excerpt"],
-                r["url"],
-            )
-            for r in article_rows
-        ]
+        points = [_POINT_HIT(r, kind="point") for r in point_rows]
+        articles = [_ARTICLE_HIT(r, kind="article") for r in article_rows]
         return points, articles
 
     def index_articles(self) -> int:
