@@ -8,8 +8,9 @@ import pytest
 
 from monitor.config import FeedConfig
 from monitor.errors import StorageError
-from monitor.models import NewEntry
+from monitor.models import NewEntry, RenderedBodies
 from monitor.store import Store
+from monitor.store.db import RowMapper
 from monitor.store.migrations import SCHEMA_VERSION
 
 NOW = datetime(2026, 2, 18, 6, 0, tzinfo=UTC)
@@ -71,3 +72,21 @@ def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
             db.execute("UPDATE feeds SET name = 'changed'")
             raise RuntimeError("crash mid-transaction")
         assert store.feeds()[0].name == "A"
+
+
+def test_row_mapper_takes_fields_by_name_and_refuses_missing_ones() -> None:
+    db = sqlite3.connect(":memory:")
+    db.row_factory = sqlite3.Row
+    row = db.execute(
+        "SELECT 'T' AS title, '{}' AS body_json, '<p>' AS body_html, 'p' AS body_text, 1 AS x"
+    ).fetchone()
+    bodies = RowMapper(
+        RenderedBodies, columns={"json": "body_json", "html": "body_html", "text": "body_text"}
+    )
+    assert bodies(row) == RenderedBodies("T", "{}", "<p>", "p")
+    assert bodies(row, title="given") == RenderedBodies("given", "{}", "<p>", "p")
+    with pytest.raises(IndexError):  # a field with no column is an error, never a default
+        RowMapper(RenderedBodies)(row)
+    with pytest.raises(TypeError, match="no field"):
+        RowMapper(RenderedBodies, convert={"body": str})
+    db.close()
