@@ -27,16 +27,9 @@ from monitor.compose.digest import (
     Totals,
 )
 from monitor.config import DigestConfig
-from monitor.publish.render import (
-    FEED_NOTE,
-    md,
-    safe_url,
-    to_html,
-    to_json,
-    to_markdown,
-    to_text,
-    write_digest,
-)
+from monitor.publish.digest_json import to_json
+from monitor.publish.render import FEED_NOTE, md, safe_url, to_html, to_markdown, to_text
+from monitor.publish.write import write_digest
 
 from .conftest import TEMPLATE_TAGS
 

@@ -412,15 +412,15 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
     Also records it (with the bodies delivery will send) and rewrites the Atom feed.
     """
     from monitor.compose import digest as digest_mod
-    from monitor.publish import render
+    from monitor.publish import atom, digest_json, render, write
 
     now = clock()
     day = day or latest_ended(now, settings.digest.at, settings.digest.tz)
     with timing.stage("compose"):
         value = digest_mod.compose(settings, store, day, now)
     with timing.stage("render"):
-        json_text = render.to_json(value)
-        paths = render.write_digest(value, settings.digest, json_text)
+        json_text = digest_json.to_json(value)
+        paths = write.write_digest(value, settings.digest, json_text)
         bodies = RenderedBodies(
             title=render.title_of(value),
             json=json_text,
@@ -438,7 +438,7 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
         (value.window_start, value.window_end),
         now,
         str(paths[0]),
-        render.content_hash(value, json_text),
+        digest_json.content_hash(value, json_text),
         value.totals.articles,
         len(value.stories) + len(value.more_stories),
         [(s.id, i, p.text, p.url) for s in value.stories for i, p in enumerate(s.points)],
@@ -447,7 +447,7 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
     with timing.stage("render"):
         # Read once: the feed shows the newest 60, the site every digest.
         records = store.digests(limit=1_000_000 if settings.digest.site else 60)
-        render.write_atom(settings.digest, settings.topic.name, records[:60])
+        atom.write_atom(settings.digest, settings.topic.name, records[:60])
     if settings.digest.site:
         with timing.stage("site"):
             build_site(settings, store, records)
