@@ -1,8 +1,9 @@
-"""Digest -> Markdown, HTML and plain text.
+"""Digest -> Markdown, HTML and plain text, each from its template in templates/.
 
-All feed-supplied text is escaped for the format it lands in, and only http(s) links are
-emitted. Nothing here depends on the time of rendering, so the same digest renders to the
-same bytes.
+The three formats share one structure and one wording: the helpers below (intro, facts, story
+meta, feed health...) are what the templates call. All feed-supplied text is escaped for the
+format it lands in, and only http(s) links are emitted. Nothing here depends on the time of
+rendering, so the same digest renders to the same bytes.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import re
 from collections import Counter
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from monitor.compose.digest import Digest, DigestArticle, SourceHealth, Story
+
+if TYPE_CHECKING:
+    import jinja2
 
 # Delivered in a <meta> element, where frame-ancestors is ignored (and logged as an error);
 # `monitor serve` sends it, and frame-ancestors, as headers too.
@@ -61,6 +65,12 @@ def md_link(label: str, url: str) -> str:
 def md_source(source: str, url: str, origin: str) -> str:
     """`([Source](url))`, with the feed marker when the sentence comes from the feed."""
     return f"({md_link(source, url)}{', ' + FEED_MARK if origin == 'feed' else ''})"
+
+
+def plain(text: str) -> str:
+    """One line of feed text for a plain-text body: line breaks and runs of whitespace (tabs,
+    Unicode separators) folded to single spaces."""
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
 
 
 def text_source(source: str, origin: str) -> str:
@@ -205,70 +215,13 @@ def facts(digest: Digest) -> list[tuple[str, str]]:
     return rows
 
 
-def to_markdown(digest: Digest) -> str:
-    out: list[str] = [f"# {md(title_of(digest))}", "", md(intro(digest)), ""]
-    if digest.stories:
-        out += ["## Contents"]
-        for i, s in enumerate(digest.stories, 1):
-            out.append(f"{i}. [{md(s.title)}](#{slug(f'{i}. {s.title}')})")
-        out.append("")
-    out += ["## At a glance", "", "| Fact | Detail |", "|---|---|"]
-    out += [f"| {md(k)} | {md(v)} |" for k, v in facts(digest)]
-    out.append("")
-    for i, s in enumerate(digest.stories, 1):
-        out += [f"## {i}. {md(s.title)}", f"*{md(story_meta(s, digest))}*", ""]
-        if s.points:
-            out += [
-                f"- **{md(p.lead)}** – {md(p.text)} {md_source(p.source, p.url, p.origin)}"
-                for p in s.points
-            ]
-        else:
-            out.append(f"- {md(empty_story(s))}")
-        out.append("")
-        if s.also:
-            out += [
-                "Also covered by: "
-                + " · ".join(md_link(label, a.url) for label, a in also_covered(s)),
-                "",
-            ]
-        copies = [c for a in s.articles for c in a.duplicates]
-        if copies:
-            out += [
-                "Same report also published by: "
-                + " · ".join(md_link(c.source, c.url) for c in copies),
-                "",
-            ]
-    if digest.more_stories:
-        out += ["## More stories", ""]
-        out += [
-            f"- {md_link(s.title, s.articles[0].url)} ({md(story_meta(s, digest))})"
-            for s in digest.more_stories
-        ]
-        out.append("")
-    if digest.quotes:
-        out += ["## What officials said", ""]
-        for q in digest.quotes:
-            out.append(
-                f"- **{md(q.speaker)}** – {md(q.text)} {md_source(q.source, q.url, q.origin)}"
-            )
-        out.append("")
-    out += ["## Sources and feed health", "", "| Source | Articles | Status |", "|---|---|---|"]
-    for src in digest.sources:
-        out.append(f"| {md_link(src.name, src.url)} | {src.articles} | {md(health_text(src))} |")
-    out.append("")
-    if digest.keywords:
-        out += ["Keywords: " + " · ".join(md(k) for k in digest.keywords), ""]
-    return "\n".join(out)
-
-
-def template_env(**extra_globals: Any) -> Any:
-    """A Jinja environment over the package's templates, with the helpers they call and
-    `extra_globals`; it keeps its compiled templates, so hold on to it."""
+def _environment(*, autoescape: bool) -> jinja2.Environment:
+    """An environment over the package's templates with the wording every format shares."""
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("monitor.publish", "templates"),
-        autoescape=True,
+        autoescape=autoescape,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
@@ -288,14 +241,45 @@ def template_env(**extra_globals: Any) -> Any:
         local=_local,
         utc=utc,
     )
+    return env
+
+
+def template_env(**extra_globals: Any) -> jinja2.Environment:
+    """The HTML environment (autoescaped), with `extra_globals`; it keeps its compiled
+    templates, so hold on to it."""
+    env = _environment(autoescape=True)
     env.globals.update(extra_globals)
     return env
 
 
+# Each environment is built once: compiling the templates cost more than rendering them
+# (~5 ms a page).
 @lru_cache(maxsize=1)
-def _env() -> Any:
-    # One environment: compiling the templates cost more than rendering them (~5 ms a page).
+def _env() -> jinja2.Environment:
     return template_env()
+
+
+@lru_cache(maxsize=1)
+def _md_env() -> jinja2.Environment:
+    # No autoescape (it would write HTML entities): every piece of feed text goes through md
+    # or one of the md_ helpers, which escape it themselves.
+    env = _environment(autoescape=False)
+    env.filters["md"] = md
+    env.globals.update(md_link=md_link, md_source=md_source, slug=slug)
+    return env
+
+
+@lru_cache(maxsize=1)
+def _text_env() -> jinja2.Environment:
+    # No markup to escape, but feed text must stay on its line: it goes through plain.
+    env = _environment(autoescape=False)
+    env.filters["plain"] = plain
+    env.globals.update(text_source=text_source)
+    return env
+
+
+def to_markdown(digest: Digest) -> str:
+    return _md_env().get_template("digest.md").render(d=digest)
 
 
 def to_html(digest: Digest, root: str | None = None) -> str:
@@ -310,49 +294,6 @@ def to_html(digest: Digest, root: str | None = None) -> str:
     return str(page)
 
 
-def plain(text: str) -> str:
-    """One line of feed text for a plain-text body: line breaks and runs of whitespace (tabs,
-    Unicode separators) folded to single spaces."""
-    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
-
-
 def to_text(digest: Digest) -> str:
     """Plain text with the same content as the other renderings (the e-mail's text part)."""
-    out = [plain(title_of(digest)), "", plain(intro(digest)), ""]
-    if digest.stories:
-        out.append("CONTENTS")
-        out += [f"{i}. {plain(s.title)}" for i, s in enumerate(digest.stories, 1)]
-        out.append("")
-    out.append("AT A GLANCE")
-    out += [f"- {k}: {plain(v)}" for k, v in facts(digest)]
-    out.append("")
-    for i, s in enumerate(digest.stories, 1):
-        out += [f"{i}. {plain(s.title)}", f"   {plain(story_meta(s, digest))}", ""]
-        for p in s.points:
-            out.append(f"   * {plain(p.lead)} – {plain(p.text)}")
-            out.append(f"     {text_source(p.source, p.origin)}: {safe_url(p.url)}")
-        if not s.points:
-            out.append(f"   * {empty_story(s)}")
-        if s.also:
-            out.append("   Also covered by:")
-            out += [f"     {plain(label)}: {safe_url(a.url)}" for label, a in also_covered(s)]
-        out.append("")
-    if digest.more_stories:
-        out.append("MORE STORIES")
-        out += [f"- {plain(s.title)} ({plain(story_meta(s, digest))})" for s in digest.more_stories]
-        out.append("")
-    if digest.quotes:
-        out.append("WHAT OFFICIALS SAID")
-        for q in digest.quotes:
-            out += [
-                f"- {plain(q.speaker)}: {plain(q.text)}",
-                f"  {text_source(q.source, q.origin)}: {safe_url(q.url)}",
-            ]
-        out.append("")
-    out.append("SOURCES AND FEED HEALTH")
-    for src in digest.sources:
-        out.append(f"- {plain(src.name)}: {src.articles} articles, {plain(health_text(src))}")
-    out.append("")
-    if digest.keywords:
-        out += ["Keywords: " + " · ".join(plain(k) for k in digest.keywords), ""]
-    return "\n".join(out)
+    return _text_env().get_template("digest.txt").render(d=digest)
