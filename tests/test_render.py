@@ -9,6 +9,7 @@ import re
 import stat
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -27,16 +28,9 @@ from monitor.compose.digest import (
     Totals,
 )
 from monitor.config import DigestConfig
-from monitor.publish.render import (
-    FEED_NOTE,
-    md,
-    safe_url,
-    to_html,
-    to_json,
-    to_markdown,
-    to_text,
-    write_digest,
-)
+from monitor.publish.digest_json import to_json
+from monitor.publish.render import FEED_NOTE, md, safe_url, to_html, to_markdown, to_text
+from monitor.publish.write import write_digest
 
 from .conftest import TEMPLATE_TAGS
 
@@ -116,6 +110,34 @@ def test_markdown_escapes_metacharacters_and_drops_bad_links() -> None:
     assert "\\[link\\]" in text
     assert "\\| pipe" in text
     assert "[Feed X-Injected: 1](https://f.example.org/rss)" in text  # CR/LF folded
+
+
+# Markdown and plain text are rendered without autoescape: what each template may write.
+ESCAPED = {
+    "digest.md": (
+        r".* \| md",  # feed text, escaped
+        r"md_(link|source)\(.*\)",  # escape their label and keep only http(s) links
+        r"slug\(.*\)",  # a heading anchor: word characters and hyphens only
+        r'd\.keywords \| map\("md"\) \| join\(" · "\)',
+    ),
+    "digest.txt": (
+        r".* \| plain",  # feed text, on one line
+        r".* \| safe_url",
+        r"text_source\(.*\)",  # plain source name and a fixed marker
+        r'd\.keywords \| map\("plain"\) \| join\(" · "\)',
+    ),
+}
+EVERY_FORMAT = (r"loop\.index", r"src\.articles", r'" · " if not loop\.last')
+
+
+@pytest.mark.parametrize("name", ESCAPED)
+def test_text_templates_escape_every_value(name: str) -> None:
+    source = resources.files("monitor.publish").joinpath("templates", name).read_text("utf-8")
+    values = re.findall(r"\{\{\s*(.*?)\s*\}\}", source)
+    assert values
+    allowed = [*ESCAPED[name], *EVERY_FORMAT]
+    for value in values:
+        assert any(re.fullmatch(a, value) for a in allowed), value
 
 
 def test_json_keeps_text_but_blanks_unsafe_urls() -> None:

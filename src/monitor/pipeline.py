@@ -183,7 +183,7 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
     with timing.stage("compose"):
         value = compose(inputs.gather(settings, store, day, now), settings)
     with timing.stage("render"):
-        written = outputs.write(value, settings.digest)
+        written = outputs.write_files(value, settings.digest)
     store.record_digest(
         day,
         written.window,

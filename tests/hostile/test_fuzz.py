@@ -24,7 +24,8 @@ from monitor.errors import FeedError
 from monitor.ingest.feeds import parse_feed
 from monitor.judge.dedupe import canonical_url
 from monitor.publish.deliver import header_safe
-from monitor.publish.render import safe_url, to_html, to_json, to_markdown, to_text
+from monitor.publish.digest_json import to_json
+from monitor.publish.render import safe_url, to_html, to_markdown, to_text
 
 from ..conftest import TEMPLATE_ATTRS, TEMPLATE_TAGS
 

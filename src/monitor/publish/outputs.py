@@ -11,7 +11,7 @@ from pathlib import Path
 from monitor.compose.model import Digest
 from monitor.config import DigestConfig
 from monitor.models import DigestRecord, RenderedBodies
-from monitor.publish import archive, render
+from monitor.publish import archive, atom, digest_json, render, write
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,10 @@ class Written:
     bodies: RenderedBodies
 
 
-def write(digest: Digest, config: DigestConfig) -> Written:
+def write_files(digest: Digest, config: DigestConfig) -> Written:
     """Render every format, write the files (atomically), and the bodies delivery sends."""
-    json_text = render.to_json(digest)
-    paths = render.write_digest(digest, config, json_text)
+    json_text = digest_json.to_json(digest)
+    paths = write.write_digest(digest, config, json_text)
     bodies = RenderedBodies(
         title=render.title_of(digest),
         json=json_text,
@@ -43,7 +43,7 @@ def write(digest: Digest, config: DigestConfig) -> Written:
     return Written(
         paths=tuple(paths),
         window=(digest.window_start, digest.window_end),
-        content_hash=render.content_hash(digest, json_text),
+        content_hash=digest_json.content_hash(digest, json_text),
         articles=digest.totals.articles,
         stories=len(digest.stories) + len(digest.more_stories),
         points=tuple(
@@ -55,7 +55,7 @@ def write(digest: Digest, config: DigestConfig) -> Written:
 
 def write_feed(config: DigestConfig, topic: str, records: Sequence[DigestRecord]) -> None:
     """The Atom feed of the digests, newest first."""
-    render.write_atom(config, topic, records)
+    atom.write_atom(config, topic, records)
 
 
 def write_site(config: DigestConfig, topic: str, records: Sequence[DigestRecord]) -> list[Path]:
