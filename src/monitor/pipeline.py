@@ -25,7 +25,7 @@ from pathlib import Path
 from monitor import timing
 from monitor.config import Settings
 from monitor.errors import ExtractionFailed, FeedError, FetchError
-from monitor.ingest import extract, feeds
+from monitor.ingest import entries, extract, feeds
 from monitor.ingest.fetch import HttpClient
 from monitor.judge import cluster, dedupe, topic
 from monitor.links import link_problem
@@ -55,7 +55,7 @@ IN_REPORT = {"in_report": True}
 @dataclass(frozen=True)
 class _FeedResult:
     state: FeedState
-    parsed: feeds.ParsedFeed | None
+    parsed: entries.ParsedFeed | None
     etag: str | None
     last_modified: str | None
     not_modified: bool

@@ -25,7 +25,7 @@ from monitor.errors import ExtractionFailed
 from monitor.text import clean_block
 
 if TYPE_CHECKING:
-    from monitor.ingest.feeds import ParsedFeed
+    from monitor.ingest.entries import ParsedFeed
 
 MIN_WORDS = 40  # less than this is a teaser, a paywall stub or a video page
 
