@@ -25,7 +25,7 @@ from pathlib import Path
 from monitor import timing
 from monitor.config import Settings
 from monitor.errors import ExtractionFailed, FeedError, FetchError
-from monitor.ingest import entries, extract, feeds
+from monitor.ingest import entries, extract, feeds, workers
 from monitor.ingest.fetch import HttpClient
 from monitor.judge import cluster, dedupe, topic
 from monitor.links import link_problem
@@ -66,7 +66,7 @@ class _FeedResult:
 
 def _fetch_feed(
     client: HttpClient,
-    pool: extract.ExtractorPool,
+    pool: workers.ExtractorPool,
     state: FeedState,
     now: datetime,
     max_items: int,
@@ -128,7 +128,7 @@ def poll(
         on_feed(outcomes[-1])
     cfg = settings.extract
     # One pool of worker processes parses the feeds, then extracts the pages.
-    with extract.ExtractorPool(cfg.workers, cfg.timeout_seconds) as pool:
+    with workers.ExtractorPool(cfg.workers, cfg.timeout_seconds) as pool:
         with timing.stage("poll"):
             for res in client.each(
                 lambda st: _fetch_feed(client, pool, st, now, settings.max_items_per_feed),
@@ -263,7 +263,7 @@ class _Built:
 
 def _article_from_page(
     client: HttpClient,
-    extractor: extract.ExtractorPool,
+    extractor: workers.ExtractorPool,
     group: list[PendingEntry],
     canonical: str,
 ) -> NewArticle:
@@ -318,7 +318,7 @@ def _ingest_pending(
     store: Store,
     client: HttpClient,
     clock: Clock,
-    extractor: extract.ExtractorPool,
+    extractor: workers.ExtractorPool,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> _Built:
     pending = store.pending_entries()
