@@ -7,7 +7,7 @@ FEEDS_DIR holds real news feed captures (the project's development data: `feeds/
 shared data set), AEB_GROUND_TRUTH.json the article bodies of the article-extraction
 benchmark's dev half. Only the English-language news feeds named below are read. Every
 article counts once (the same text in two feeds is one document); terms are the clustering's
-own (`cluster.profile`), so rebuild after changing how it stems or marks names; terms found
+own (`features.profile`), so rebuild after changing how it stems or marks names; terms found
 in a single document are left out (they would weigh almost as much as unseen ones).
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from monitor.errors import FeedError
 from monitor.ingest.feeds import parse_feed
-from monitor.judge.cluster import profile
+from monitor.judge.features import profile
 from monitor.text import STEM_LENGTH
 
 NEWS_FEEDS = (

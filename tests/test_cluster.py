@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import monitor.judge.cluster as C
+import monitor.judge.features as F
 from monitor.judge.cluster import ClusterItem, assign_stories, story_id_for
+from monitor.text import background
 
 T0 = datetime(2026, 2, 17, 9, 0, tzinfo=UTC)
 
@@ -91,13 +93,13 @@ def test_large_batches_are_taken_in_time_order_and_still_join(monkeypatch: objec
 # -- the evidence the model combines --------------------------------------------------
 
 
-def _profile(title: str, text: str) -> C.Profile:
-    return C.profile(title, text)
+def _profile(title: str, text: str) -> F.Profile:
+    return F.profile(title, text)
 
 
 def test_conflicts_fire_only_when_both_hold_values_and_share_none() -> None:
     sets = [frozenset({"2008"}), frozenset({"2013"}), frozenset(), frozenset({"2008", "2013"})]
-    got = C._conflict(sets).tolist()
+    got = F._conflict(sets).tolist()
     assert got[0][1] == got[1][0] == 1.0  # 2008 vs 2013
     assert got[0][2] == got[2][1] == 0.0  # nothing to compare with
     assert got[0][3] == got[1][3] == 0.0  # one year in common is enough
@@ -120,7 +122,7 @@ def test_lead_names_conflict_when_neither_mentions_the_others() -> None:
         "After Thompson, Klitschko could face Rahman again, or Thompson a third time.",
     )
     profiles = [rahman, thompson, preview]
-    conflict = C._lead_name_conflict(profiles, [p.names for p in profiles]).tolist()
+    conflict = F._lead_name_conflict(profiles, [p.names for p in profiles]).tolist()
     assert conflict[0][1] == conflict[1][0] == 1.0
     assert conflict[0][2] == 0.0  # the preview names Rahman
     assert conflict[1][2] == 0.0
@@ -143,7 +145,7 @@ def test_headline_case_titles_lend_names_only_where_texts_use_them_as_names() ->
     assert not headline.names and "ukrain" in headline.title_words  # not trusted alone
     assert {"ukrain", "russia", "geneva"} <= set(sentence.names)
     profiles = [headline, text]
-    feats = list(C.evidence(profiles))
+    feats = list(F.evidence(profiles))
     name_cosine = feats[C.FEATURES.index("name_cosine")]
     assert name_cosine[0][1] > 0.5  # Ukraine and Russia are names in the other's text
 
@@ -167,12 +169,12 @@ def test_probabilities_hardly_depend_on_the_batch() -> None:
     """Word weights come from the shipped background corpus as well as from the batch, so a
     topic's articles get about the same probabilities alone as among 500 other articles
     (without the background: mean change 0.11, up to 0.35)."""
-    table = C.background()
+    table = background()
     assert table.documents > 1000 and len(table.df) > 5000
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "ecbplus.jsonl"
     docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    topic = [C.profile(d["title"], d["text"]) for d in docs if d["topic_id"] == "7"]
-    others = [C.profile(d["title"], d["text"]) for d in docs if 8 <= int(d["topic_id"]) < 30]
+    topic = [F.profile(d["title"], d["text"]) for d in docs if d["topic_id"] == "7"]
+    others = [F.profile(d["title"], d["text"]) for d in docs if 8 <= int(d["topic_id"]) < 30]
     alone = C.same_event(topic)
     among = C.same_event(topic + others)[: len(topic), : len(topic)]
     change = abs(alone - among)

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import FeedError
-from monitor.ingest.feeds import ParsedFeed, neutralize_xml, parse_feed
+from monitor.ingest.entries import ParsedFeed
+from monitor.ingest.feeds import parse_feed
+from monitor.ingest.xmlsafe import neutralize_xml
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 2, 18, 12, 0, tzinfo=UTC)

@@ -13,7 +13,8 @@ import pytest
 
 from monitor.config import HttpConfig
 from monitor.errors import BlockedAddressError, FetchError
-from monitor.ingest.fetch import HttpClient, is_public_address, parse_retry_after
+from monitor.ingest.fetch import HttpClient, parse_retry_after
+from monitor.ingest.guard import is_public_address
 
 from .conftest import http_server
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from monitor.service import service_lock, write_lock
+from monitor.locks import service_lock, write_lock
 from monitor.tools.replay import ReplayServer, write_replay_config
 
 from .conftest import REPLAY

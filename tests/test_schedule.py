@@ -9,14 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.service import (
-    AlreadyRunning,
-    _make_trigger,
-    lock_path,
-    next_digest_time,
-    running_pid,
-    service_lock,
-)
+from monitor.errors import AlreadyRunning
+from monitor.locks import lock_path, running_pid, service_lock
+from monitor.service import _make_trigger, next_digest_time
 
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -82,7 +77,7 @@ def test_stale_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None:
     code = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from monitor.service import service_lock\n"
+        "from monitor.locks import service_lock\n"
         f"with service_lock(Path({str(db)!r})):\n"
         "    os.kill(os.getpid(), 9)\n"
     )

@@ -29,8 +29,8 @@ from monitor.compose import inputs
 from monitor.compose.digest import compose
 from monitor.config import Settings
 from monitor.ingest import pages, polling
-from monitor.ingest.extract import ExtractorPool
 from monitor.ingest.fetch import HttpClient
+from monitor.ingest.workers import ExtractorPool
 from monitor.judge import cluster, dedupe
 from monitor.links import link_problem
 from monitor.models import DigestRecord, FeedUpdate, PollOutcome, PollReport

@@ -35,7 +35,7 @@ def window_for(instant: datetime, at: time, tz: ZoneInfo) -> date:
     return day
 
 
-FIRST_DAY = date(1990, 1, 1)  # no feed date before it is believed (feeds.py)
+FIRST_DAY = date(1990, 1, 1)  # no feed date before it is believed (ingest/entries.py)
 LAST_DAY = date(9998, 12, 31)  # leaves room for the next window
 
 

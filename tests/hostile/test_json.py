@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from monitor.errors import FeedError
-from monitor.ingest.extract import ExtractorPool
 from monitor.ingest.feeds import parse_feed
+from monitor.ingest.workers import ExtractorPool
 
 NOW = datetime(2026, 2, 18, tzinfo=UTC)
 HEAD = b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", '

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from monitor.errors import ExtractionFailed
-from monitor.ingest.extract import ExtractorPool
+from monitor.ingest.workers import ExtractorPool
 
 
 def huge_page(paragraphs: int) -> bytes:

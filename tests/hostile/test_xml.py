@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from monitor.errors import FeedError
-from monitor.ingest.feeds import ParsedFeed, parse_feed
+from monitor.ingest.entries import ParsedFeed
+from monitor.ingest.feeds import parse_feed
 
 NOW = datetime(2026, 2, 18, tzinfo=UTC)
 ITEM = "<item><title>Item &{ref};</title><link>https://e.example.org/{n}</link></item>"
@@ -102,7 +103,7 @@ WIDE = [
 def test_no_encoding_hides_a_doctype(
     make: object, codec: str, declared: str, content_type: str
 ) -> None:
-    from monitor.ingest.feeds import neutralize_xml
+    from monitor.ingest.xmlsafe import neutralize_xml
 
     data = _declared(make().decode(), declared).encode(codec)  # type: ignore[operator]
     charset = content_type.partition("charset=")[2]
@@ -135,7 +136,7 @@ def test_no_encoding_hides_a_doctype(
     ids=["comment-and-pi", "bom", "text"],
 )
 def test_a_doctype_anywhere_in_the_prolog_is_removed(prolog: str) -> None:
-    from monitor.ingest.feeds import neutralize_xml
+    from monitor.ingest.xmlsafe import neutralize_xml
 
     doc = billion_laughs().decode()
     head, _, rest = doc.partition("?>")
@@ -147,7 +148,7 @@ def test_a_doctype_anywhere_in_the_prolog_is_removed(prolog: str) -> None:
 
 
 def test_quoted_brackets_do_not_end_the_doctype_early() -> None:
-    from monitor.ingest.feeds import neutralize_xml
+    from monitor.ingest.xmlsafe import neutralize_xml
 
     data = billion_laughs().replace(b'"lol">', b'"lol]>">', 1)
     out = neutralize_xml(data)

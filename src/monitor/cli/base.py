@@ -54,7 +54,7 @@ class Context:
     def writing(self, settings: Settings, command: str) -> Iterator[Store]:
         """The store, for a command that writes it: one writer at a time (this waits for
         the one in progress); `run --once` and `deliver` are refused while the service runs."""
-        from monitor.service import service_lock, write_lock
+        from monitor.locks import service_lock, write_lock
 
         with contextlib.ExitStack() as stack:
             if command in ("run --once", "deliver"):  # the service's own duties

@@ -24,7 +24,8 @@ def _dt(value: datetime | None) -> str | None:
 @pass_ctx
 def status(ctx: Context, as_json: bool) -> None:
     """Feed health, the service's schedule and the delivery outbox."""
-    from monitor.service import next_digest_time, running_pid
+    from monitor.locks import running_pid
+    from monitor.service import next_digest_time
 
     try:
         settings = ctx.settings()

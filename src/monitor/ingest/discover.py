@@ -9,7 +9,8 @@ from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from monitor.errors import FeedAdminError, FeedError, FetchError
-from monitor.ingest.feeds import FEED_ACCEPT, ParsedFeed
+from monitor.ingest.entries import ParsedFeed
+from monitor.ingest.feeds import FEED_ACCEPT
 from monitor.ingest.fetch import HttpClient
 
 # As polling asks, and HTML too: `feeds add` may be given a web page that announces a feed.

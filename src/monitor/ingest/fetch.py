@@ -3,7 +3,7 @@
 Every request is bounded: a connect timeout, a total deadline, a cap on *decoded* bytes
 enforced while streaming (we decode gzip/deflate ourselves so a small bomb cannot expand
 in one step), a limit on redirects with each hop re-checked, and non-public addresses
-refused unless the configuration allows private networks. In a replay (`[http]
+refused unless the configuration allows private networks (guard.py). In a replay (`[http]
 replay_server`), requests for internet addresses go to the local replay server instead, and
 responses keep the publisher's address.
 """
@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import email.utils
 import functools
-import ipaddress
-import socket
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from monitor.config import HttpConfig
 from monitor.errors import BlockedAddressError, FetchError
+from monitor.ingest.guard import REFUSED, check_destination, guarded_backend, replay_address
 from monitor.links import link_problem
 
 if TYPE_CHECKING:
@@ -32,10 +31,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_6TO4 = ipaddress.ip_network("2002::/16")
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
 
 @dataclass(frozen=True)
@@ -47,72 +42,6 @@ class Response:
     etag: str | None
     last_modified: str | None
     not_modified: bool = False
-
-
-def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """True for globally routable unicast addresses only."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded: ipaddress.IPv4Address | None = ip.ipv4_mapped
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is None and ip in _6TO4:
-            embedded = ipaddress.IPv4Address((int(ip) >> 80) & 0xFFFFFFFF)
-        if embedded is not None:
-            return is_public_address(embedded)
-    if ip.is_multicast or ip.is_unspecified or ip.is_loopback or ip.is_link_local:
-        return False
-    if isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT:
-        return False
-    return bool(ip.is_global)
-
-
-def check_destination(url: str, allow_private: bool) -> None:
-    """Refuse non-http(s) URLs and, unless allowed, hosts resolving to non-public addresses."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises ValueError when not a number or too big
-    except ValueError as exc:
-        raise FetchError(url, f"not a valid URL: {exc}") from None
-    if parts.scheme not in ("http", "https"):
-        raise FetchError(url, f"refused scheme {parts.scheme!r}: only http and https")
-    host = parts.hostname
-    if not host:
-        raise FetchError(url, "URL has no host")
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(
-            host, port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM
-        )
-    except (socket.gaierror, UnicodeError, ValueError) as exc:
-        raise FetchError(url, f"cannot resolve host {host!r}: {exc}") from exc
-    for info in infos:
-        addr = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not is_public_address(addr):
-            raise BlockedAddressError(
-                url,
-                f"refused: {host} resolves to non-public address {addr} "
-                "(set http.allow_private_networks = true to allow)",
-            )
-
-
-def _is_loopback_host(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def replay_address(url: str, server: str) -> str:
-    """Where a request for `url` goes in a replay: `<server>/page/<host><path>?<query>`, the
-    replay server's route for captured addresses (replay.py). Loopback addresses, such as
-    the server's own feeds, are fetched as they are."""
-    parts = urlsplit(url)
-    if _is_loopback_host(parts.hostname or ""):
-        return url
-    netloc = parts.netloc.rpartition("@")[2]  # never pass credentials along
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{server}/page/{netloc}{parts.path or '/'}{query}"
 
 
 def parse_retry_after(value: str | None, now: float, cap: float) -> float | None:
@@ -172,50 +101,6 @@ def _decode_stream(chunks: Iterable[bytes], content_encoding: str) -> Iterable[b
     return stream
 
 
-_REFUSED = "refused:"
-
-
-def _guarded_backend(allow_private: bool) -> Any:
-    """An httpcore network backend that checks the address it actually connects to.
-
-    The host is resolved here, every address is vetted, and the connection is made to a
-    vetted address, so a name that resolves differently a moment later (DNS rebinding)
-    cannot slip through. TLS still verifies and sends the original host name.
-    """
-    import httpcore
-
-    class GuardedBackend(httpcore.SyncBackend):
-        def connect_tcp(
-            self,
-            host: str,
-            port: int,
-            timeout: float | None = None,
-            local_address: str | None = None,
-            socket_options: Any = None,
-        ) -> Any:
-            if allow_private:
-                return super().connect_tcp(host, port, timeout, local_address, socket_options)
-            try:
-                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except (socket.gaierror, UnicodeError) as exc:
-                raise httpcore.ConnectError(f"cannot resolve {host!r}: {exc}") from exc
-            addresses = [str(info[4][0]).split("%")[0] for info in infos]
-            for addr in addresses:
-                if not is_public_address(ipaddress.ip_address(addr)):
-                    raise httpcore.ConnectError(
-                        f"{_REFUSED} {host} resolves to non-public address {addr}"
-                    )
-            error: Exception | None = None
-            for addr in dict.fromkeys(addresses):
-                try:
-                    return super().connect_tcp(addr, port, timeout, local_address, socket_options)
-                except httpcore.ConnectError as exc:
-                    error = exc
-            raise error or httpcore.ConnectError(f"no address for {host!r}")
-
-    return GuardedBackend()
-
-
 @functools.lru_cache(maxsize=1)
 def _few_malloc_arenas() -> None:
     """Cap glibc's malloc arenas at two before the fetch threads start.
@@ -264,7 +149,7 @@ class HttpClient:
             ssl_context=transport._pool._ssl_context,
             max_connections=config.concurrency * 2,
             max_keepalive_connections=config.concurrency,
-            network_backend=_guarded_backend(config.allow_private_networks),
+            network_backend=guarded_backend(config.allow_private_networks),
         )
         self._client = httpx.Client(
             transport=transport,
@@ -380,7 +265,7 @@ class HttpClient:
                 # A link or redirect that slipped past the checks (links.link_problem)
                 raise FetchError(current[:500], f"invalid URL: {exc}") from exc
             except httpx.HTTPError as exc:
-                if str(exc).startswith(_REFUSED):
+                if str(exc).startswith(REFUSED):
                     raise BlockedAddressError(
                         current, f"{exc} (set http.allow_private_networks = true to allow)"
                     ) from exc

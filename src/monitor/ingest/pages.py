@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.errors import ExtractionFailed, FetchError
-from monitor.ingest.extract import ExtractorPool, PageText, choose_text
+from monitor.ingest.extract import PageText, choose_text
 from monitor.ingest.fetch import HttpClient
+from monitor.ingest.workers import ExtractorPool
 from monitor.judge import dedupe
 from monitor.models import NewArticle, PendingEntry
 

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 
 from monitor.config import Settings
 from monitor.errors import FeedError, FetchError
-from monitor.ingest.extract import ExtractorPool
-from monitor.ingest.feeds import FEED_ACCEPT, ParsedFeed
+from monitor.ingest.entries import ParsedFeed
+from monitor.ingest.feeds import FEED_ACCEPT
 from monitor.ingest.fetch import HttpClient
+from monitor.ingest.workers import ExtractorPool
 from monitor.judge import topic
 from monitor.models import FeedState, FeedUpdate, NewEntry, PollOutcome
 

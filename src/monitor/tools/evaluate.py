@@ -368,7 +368,8 @@ def fit_clustering(path: Path, split: str = "tune", l2: float = 1.0) -> dict[str
     import numpy as np
     from scipy.optimize import minimize
 
-    from monitor.judge.cluster import FEATURES, MIN_COSINE, evidence, profile
+    from monitor.judge.cluster import FEATURES, MIN_COSINE
+    from monitor.judge.features import evidence, profile
 
     _, selected, _ = _clustering_docs(path, split)
     labels = np.array([str(d["cluster_id"]) for d in selected])
@@ -403,7 +404,8 @@ BASELINE_THRESHOLDS = tuple(round(0.05 + 0.01 * i, 2) for i in range(36))
 def _baseline_labels(docs: list[dict[str, Any]], threshold: float) -> dict[str, str]:
     """Plain TF-IDF (title and text words, stop words out) cosine, average link: the
     project's clustering without its title weighting, name boost and stemming."""
-    from monitor.judge.cluster import average_link_groups, tfidf
+    from monitor.judge.cluster import average_link_groups
+    from monitor.judge.features import tfidf
     from monitor.text import STOPWORDS, words
 
     m = tfidf(

@@ -5,7 +5,7 @@ internet. A replay folder holds `feeds/*.xml` (real captures, served unchanged a
 `/feeds/<file>`), optionally `feeds.json` naming each feed (and giving the publisher's feed
 address as `url`), and optionally `pages/` with `index.json` mapping an article URL to an
 HTML file. A configuration with `[http] replay_server` sends every request for an internet
-address here as `/page/<host><path>` (fetch.replay_address), so links keep the publishers'
+address here as `/page/<host><path>` (guard.replay_address), so links keep the publishers'
 addresses; an address with no capture answers 404, and the pipeline falls back to the
 feed's own text, as it does when a publisher is unreachable.
 """
