@@ -1,6 +1,6 @@
 """The configuration: `config/monitor.toml` read into frozen settings.
 
-    settings  the dataclasses and the limits
+    settings  the dataclasses, where each default is written (once), and the limits
     values    single values: durations, times of day, names and addresses
     load      reading and validating the file: every problem listed with its key path
     edit      changing the configured feeds in the file, OPML in and out

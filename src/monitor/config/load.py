@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import time
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,8 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from monitor.config.settings import (
     CONFIG_ENV,
     DEFAULT_CONFIG,
-    DEFAULT_QUERY,
-    DEFAULT_USER_AGENT,
     FORMATS,
     MAX_RETRY_AFTER,
     POLL_EVERY_MAX,
@@ -63,10 +61,18 @@ def _is_local_http(url: str) -> bool:
     return parts.scheme == "http" and loopback and parts.path in ("", "/")
 
 
-class _Reader:
-    """Walks one TOML table, recording problems instead of stopping at the first."""
+_NUMBER = (int, float)  # for seconds: 20 is as good as 20.0
+_FIELD: Any = object()  # the default of `_Reader.get`: the dataclass field's default
 
-    def __init__(self, problems: list[str], prefix: str, table: Any) -> None:
+
+class _Reader:
+    """Walks one TOML table, recording problems instead of stopping at the first.
+
+    The table fills the dataclass `fills`: a key that is missing, or is of the wrong type,
+    gets the default of the field of the same name, so each default is written once, there.
+    """
+
+    def __init__(self, problems: list[str], prefix: str, table: Any, fills: type[Any]) -> None:
         self.problems = problems
         self.prefix = prefix
         self.seen: set[str] = set()
@@ -74,12 +80,17 @@ class _Reader:
             problems.append(f"{prefix}: expected a table")
             table = {}
         self.table: dict[str, Any] = table
+        self.defaults = {f.name: f.default for f in fields(fills) if f.default is not MISSING}
 
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}" if self.prefix else name
 
-    def get(self, name: str, kind: type | tuple[type, ...], default: Any) -> Any:
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any = _FIELD) -> Any:
+        """The value of key `name` if it is a `kind`, else `default`, which is the field's
+        unless given (for keys that are not fields of their own, or are required)."""
         self.seen.add(name)
+        if default is _FIELD:
+            default = self.defaults[name]
         if name not in self.table:
             return default
         value = self.table[name]
@@ -117,26 +128,26 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     except RecursionError:  # tomllib recurses once per level of nested arrays and tables
         raise ConfigError(str(path), ["not valid TOML: nested too deeply"]) from None
     problems: list[str] = []
-    top = _Reader(problems, "", raw)
+    top = _Reader(problems, "", raw, Settings)
 
-    st = _Reader(problems, "storage", top.get("storage", dict, {}))
-    database = st.get("database", str, "data/monitor.sqlite")
+    st = _Reader(problems, "storage", top.get("storage", dict, {}), Settings)
+    database = str(st.get("database", str))
     st.check("database", bool(database.strip()), "must name a file")
     st.check("database", "\0" not in database, "must not contain a NUL character")
     st.finish()
 
-    h = _Reader(problems, "http", top.get("http", dict, {}))
+    h = _Reader(problems, "http", top.get("http", dict, {}), HttpConfig)
     http = HttpConfig(
-        allow_private_networks=h.get("allow_private_networks", bool, False),
-        timeout_seconds=float(h.get("timeout_seconds", (int, float), 20.0)),
-        connect_timeout_seconds=float(h.get("connect_timeout_seconds", (int, float), 10.0)),
-        max_bytes=h.get("max_bytes", int, 15_000_000),
-        max_redirects=h.get("max_redirects", int, 5),
-        user_agent=h.get("user_agent", str, DEFAULT_USER_AGENT),
-        concurrency=h.get("concurrency", int, 16),
-        per_host=h.get("per_host", int, 2),
-        max_retry_after_seconds=h.get("max_retry_after_seconds", int, 6 * 3600),
-        replay_server=h.get("replay_server", str, "").rstrip("/"),
+        allow_private_networks=h.get("allow_private_networks", bool),
+        timeout_seconds=float(h.get("timeout_seconds", _NUMBER)),
+        connect_timeout_seconds=float(h.get("connect_timeout_seconds", _NUMBER)),
+        max_bytes=h.get("max_bytes", int),
+        max_redirects=h.get("max_redirects", int),
+        user_agent=h.get("user_agent", str),
+        concurrency=h.get("concurrency", int),
+        per_host=h.get("per_host", int),
+        max_retry_after_seconds=h.get("max_retry_after_seconds", int),
+        replay_server=h.get("replay_server", str).rstrip("/"),
     )
     h.check("timeout_seconds", 0 < http.timeout_seconds <= 600, "must be between 0 and 600")
     h.check(
@@ -173,10 +184,8 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         )
     h.finish()
 
-    t = _Reader(problems, "topic", top.get("topic", dict, {}))
-    topic = TopicConfig(
-        name=t.get("name", str, TopicConfig.name), query=t.get("query", str, DEFAULT_QUERY)
-    )
+    t = _Reader(problems, "topic", top.get("topic", dict, {}), TopicConfig)
+    topic = TopicConfig(name=t.get("name", str), query=t.get("query", str))
     t.check("name", bool(topic.name.strip()), "must not be empty")
     bad_name = text_problem(topic.name)
     t.check("name", bad_name is None, bad_name or "")
@@ -191,43 +200,46 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         problems.append(f"topic.query: {exc}")
     t.finish()
 
-    sc = _Reader(problems, "schedule", top.get("schedule", dict, {}))
-    poll_every = 1800
-    raw_every = sc.get("poll_every", str, "30m")
-    try:
-        poll_every = parse_duration(raw_every)
-    except ValueError as exc:
-        problems.append(f"schedule.poll_every: {exc}")
-    else:
-        sc.check(
-            "poll_every",
-            POLL_EVERY_MIN <= poll_every <= POLL_EVERY_MAX,
-            f"must be between 1m and 7d, got {shorten(raw_every)!r}",
-        )
+    sc = _Reader(problems, "schedule", top.get("schedule", dict, {}), ScheduleConfig)
+    poll_every = ScheduleConfig.poll_every_seconds
+    raw_every = sc.get("poll_every", str, None)  # a duration, read into poll_every_seconds
+    if raw_every is not None:
+        try:
+            poll_every = parse_duration(raw_every)
+        except ValueError as exc:
+            problems.append(f"schedule.poll_every: {exc}")
+        else:
+            sc.check(
+                "poll_every",
+                POLL_EVERY_MIN <= poll_every <= POLL_EVERY_MAX,
+                f"must be between 1m and 7d, got {shorten(raw_every)!r}",
+            )
     sc.finish()
 
-    d = _Reader(problems, "digest", top.get("digest", dict, {}))
-    directory = d.get("directory", str, "digests")
+    d = _Reader(problems, "digest", top.get("digest", dict, {}), DigestConfig)
+    directory = str(d.get("directory", str))
     d.check("directory", "\0" not in directory, "must not contain a NUL character")
-    tzname = d.get("timezone", str, "Europe/Kyiv")
+    tzname = d.get("timezone", str)
     try:
         ZoneInfo(tzname)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder
         problems.append(f"digest.timezone: unknown time zone {shorten(tzname)!r}")
         tzname = "UTC"
-    at = time(7, 0)
-    try:
-        at = parse_clock(d.get("at", str, "07:00"))
-    except ValueError as exc:
-        problems.append(f"digest.at: {exc}")
-    base_url = d.get("base_url", str, "")
+    at = DigestConfig.at
+    raw_at = d.get("at", str, None)  # "HH:MM", read into a time
+    if raw_at is not None:
+        try:
+            at = parse_clock(raw_at)
+        except ValueError as exc:
+            problems.append(f"digest.at: {exc}")
+    base_url = d.get("base_url", str)
     bad_base = url_problem(base_url) if base_url else None
     d.check(
         "base_url",
         bad_base is None,
         f"{bad_base}: {shorten(base_url)!r} (leave it empty for relative links)",
     )
-    formats = d.get("formats", list, list(FORMATS))
+    formats = d.get("formats", list)
     for f in formats:
         if f not in FORMATS:
             problems.append(f"digest.formats: unknown format {f!r} (known: {', '.join(FORMATS)})")
@@ -238,9 +250,9 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         at=at,
         base_url=base_url.rstrip("/") + "/" if base_url else "",
         formats=tuple(dict.fromkeys(f for f in formats if f in FORMATS)),  # once each
-        max_stories=d.get("max_stories", int, 8),
-        points_per_story=d.get("points_per_story", int, 5),
-        site=d.get("site", bool, True),
+        max_stories=d.get("max_stories", int),
+        points_per_story=d.get("points_per_story", int),
+        site=d.get("site", bool),
     )
     d.check("max_stories", 1 <= digest.max_stories <= 100, "must be between 1 and 100")
     d.check("points_per_story", 1 <= digest.points_per_story <= 20, "must be between 1 and 20")
@@ -250,13 +262,13 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     feeds: list[FeedConfig] = []
     seen_urls: set[str] = set()
     for i, item in enumerate(feeds_raw):
-        f = _Reader(problems, f"feeds[{i}]", item)
-        url = f.get("url", str, "")
+        f = _Reader(problems, f"feeds[{i}]", item, FeedConfig)
+        url = f.get("url", str, "")  # required: the empty URL is reported as such
         bad_url = url_problem(url)
         f.check("url", bad_url is None, f"{bad_url}: {shorten(url)!r}")
         f.check("url", url not in seen_urls, f"duplicate feed URL {shorten(url)!r}")
-        name = f.get("name", str, "")
-        group = f.get("group", str, "")
+        name = f.get("name", str, "")  # required: the empty name is the URL's host name
+        group = f.get("group", str)
         for key, value in (("name", name), ("group", group)):
             bad_text = text_problem(value)
             f.check(key, bad_text is None, bad_text or "")
@@ -265,15 +277,14 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
         f.finish()
         feeds.append(FeedConfig(name=name, url=url, group=group))
     delivery = _load_delivery(problems, top.get("delivery", dict, {}))
-    x = _Reader(problems, "extract", top.get("extract", dict, {}))
+    x = _Reader(problems, "extract", top.get("extract", dict, {}), ExtractConfig)
     extract = ExtractConfig(
-        workers=x.get("workers", int, 2),
-        timeout_seconds=float(x.get("timeout_seconds", (int, float), 20.0)),
+        workers=x.get("workers", int), timeout_seconds=float(x.get("timeout_seconds", _NUMBER))
     )
     x.check("workers", 0 <= extract.workers <= 64, "must be between 0 and 64")
     x.check("timeout_seconds", 0 < extract.timeout_seconds <= 600, "must be between 0 and 600")
     x.finish()
-    max_items = top.get("max_items_per_feed", int, 500)
+    max_items = top.get("max_items_per_feed", int)
     top.check("max_items_per_feed", 1 <= max_items <= 100_000, "must be between 1 and 100000")
     top.finish()
 
@@ -305,24 +316,24 @@ def _valid_address(value: str) -> bool:
 
 
 def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
-    d = _Reader(problems, "delivery", raw)
+    d = _Reader(problems, "delivery", raw, DeliveryConfig)
     email: EmailConfig | None = None
     webhook: WebhookConfig | None = None
-    max_attempts = d.get("max_attempts", int, 10)
+    max_attempts = d.get("max_attempts", int)
     d.check("max_attempts", 1 <= max_attempts <= 100, "must be between 1 and 100")
     if "email" in d.table:
-        e = _Reader(problems, "delivery.email", d.get("email", dict, {}))
-        security = e.get("security", str, "starttls")
+        e = _Reader(problems, "delivery.email", d.get("email", dict, {}), EmailConfig)
+        security = e.get("security", str)
         port_default = {"ssl": 465, "starttls": 587}.get(security, 25)
-        email = EmailConfig(
+        email = EmailConfig(  # host, from and to are required: empty ones are reported
             host=e.get("host", str, ""),
             port=e.get("port", int, port_default),
             security=security,
-            username=e.get("username", str, ""),
-            password_env=e.get("password_env", str, ""),
+            username=e.get("username", str),
+            password_env=e.get("password_env", str),
             sender=e.get("from", str, ""),
             to=tuple(e.get("to", list, [])),
-            timeout_seconds=float(e.get("timeout_seconds", (int, float), 30.0)),
+            timeout_seconds=float(e.get("timeout_seconds", _NUMBER)),
         )
         e.check("host", bool(email.host.strip()), "must name the SMTP server")
         e.check(
@@ -360,11 +371,11 @@ def _load_delivery(problems: list[str], raw: Any) -> DeliveryConfig:
         e.check("timeout_seconds", 0 < email.timeout_seconds <= 600, "must be between 0 and 600")
         e.finish()
     if "webhook" in d.table:
-        w = _Reader(problems, "delivery.webhook", d.get("webhook", dict, {}))
-        urls = w.get("urls", list, [])
+        w = _Reader(problems, "delivery.webhook", d.get("webhook", dict, {}), WebhookConfig)
+        urls = w.get("urls", list, [])  # required: an empty list is reported
         webhook = WebhookConfig(
             urls=tuple(u for u in urls if isinstance(u, str)),
-            timeout_seconds=float(w.get("timeout_seconds", (int, float), 15)),
+            timeout_seconds=float(w.get("timeout_seconds", _NUMBER)),
         )
         for i, u in enumerate(urls):
             bad = url_problem(u) if isinstance(u, str) else "not an http(s) URL"

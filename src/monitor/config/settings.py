@@ -1,4 +1,8 @@
-"""The settings, as frozen dataclasses, and the limits the loader checks them against."""
+"""The settings, as frozen dataclasses, and the limits the loader checks them against.
+
+Each default is written here, once: `monitor.config.load` takes a key's default from its
+dataclass field when the key is missing from the file.
+"""
 
 from __future__ import annotations
 
@@ -64,12 +68,12 @@ class TopicConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    poll_every_seconds: int = 1800
+    poll_every_seconds: int = 1800  # [schedule] poll_every, written as a duration ("30m")
 
 
 @dataclass(frozen=True)
 class DigestConfig:
-    directory: Path = Path("digests")
+    directory: Path = Path("digests")  # the loader resolves it against the working directory
     timezone: str = "Europe/Kyiv"
     at: time = time(7, 0)
     base_url: str = ""
@@ -86,12 +90,12 @@ class DigestConfig:
 @dataclass(frozen=True)
 class EmailConfig:
     host: str
-    port: int
-    security: str  # ssl | starttls | none
-    username: str
-    password_env: str
+    port: int  # when not set, the loader takes the usual port of `security`
     sender: str  # the From header ([delivery.email] from)
     to: tuple[str, ...]
+    security: str = "starttls"  # ssl | starttls | none
+    username: str = ""
+    password_env: str = ""
     timeout_seconds: float = 30.0
 
     def password(self) -> str | None:
@@ -115,11 +119,13 @@ class DeliveryConfig:
 @dataclass(frozen=True)
 class Settings:
     path: Path
-    database: Path
-    http: HttpConfig
-    topic: TopicConfig
-    schedule: ScheduleConfig
-    digest: DigestConfig
+    database: Path = Path(
+        "data/monitor.sqlite"
+    )  # [storage] database; resolved like digest.directory
+    http: HttpConfig = field(default_factory=HttpConfig)
+    topic: TopicConfig = field(default_factory=TopicConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
     feeds: tuple[FeedConfig, ...] = field(default_factory=tuple)
     max_items_per_feed: int = 500
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
