@@ -34,7 +34,8 @@ from monitor.config.settings import (
     WebhookConfig,
 )
 from monitor.config.values import parse_clock, parse_duration, shorten, text_problem, url_problem
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, QueryError
+from monitor.query import parse_query
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # used with fullmatch
 
@@ -189,11 +190,6 @@ def load_settings(path: Path, *, cwd: Path | None = None) -> Settings:
     t.check("name", bool(topic.name.strip()), "must not be empty")
     bad_name = text_problem(topic.name)
     t.check("name", bad_name is None, bad_name or "")
-    from monitor.errors import QueryError
-    from monitor.judge.topic import (
-        parse_query,  # local: topic imports nothing heavy, but keep config lean
-    )
-
     try:
         parse_query(topic.query)
     except QueryError as exc:
