@@ -155,7 +155,7 @@ def test_fitted_weights_are_the_ones_the_model_holds() -> None:
     a change to a feature must be followed by a refit."""
     from pathlib import Path
 
-    from monitor.tools.evaluate import fit_clustering
+    from monitor.tools.eval_clustering import fit_clustering
 
     data = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "ecbplus.jsonl"
     fitted = fit_clustering(data, "tune")

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.config import load_settings, parse_clock, parse_duration
+from monitor.config import Settings, load_settings, parse_clock, parse_duration
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +20,17 @@ def test_shipped_config_is_valid_and_has_enough_feeds() -> None:
     assert not settings.http.allow_private_networks
     groups = {f.group for f in settings.feeds}
     assert {"ukraine", "russia", "europe", "us", "international"} <= groups
+
+
+def test_an_empty_file_gives_the_defaults_of_the_dataclasses(tmp_path: Path) -> None:
+    path = tmp_path / "empty.toml"
+    path.write_text("", encoding="utf-8")
+    defaults = Settings(path=path)
+    assert load_settings(path, cwd=tmp_path) == replace(
+        defaults,
+        database=tmp_path / defaults.database,
+        digest=replace(defaults.digest, directory=tmp_path / defaults.digest.directory),
+    )
 
 
 def test_every_problem_is_reported_with_its_key_path(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.tools.evaluate import _topic_intervals, b_cubed, pairwise
+from monitor.tools.evaluate import b_cubed, pairwise, topic_intervals
 
 
 def test_b_cubed_and_pairwise_by_hand() -> None:
@@ -27,12 +27,12 @@ def test_topic_intervals_are_seeded_and_paired() -> None:
             # a third of the topics merged into one story, the rest right
             pred[d] = f"{t}" if t % 3 == 0 else gold[d]
     f1 = b_cubed(pred, gold)[2]
-    first = _topic_intervals(topic_of, pred, gold, gold)
-    assert first == _topic_intervals(topic_of, pred, gold, gold)  # same data, same figures
+    first = topic_intervals(topic_of, pred, gold, gold)
+    assert first == topic_intervals(topic_of, pred, gold, gold)  # same data, same figures
     (lo, hi), (gain_lo, gain_hi) = first
     assert lo < f1 < hi < 1.0
     # against a perfect baseline the gain is negative in every resample, the loss bounded by
     # what the merged topics cost
     assert -1.0 < gain_lo <= gain_hi < 0.0
     # a model compared with itself gains exactly nothing
-    assert _topic_intervals(topic_of, pred, pred, gold)[1] == [0.0, 0.0]
+    assert topic_intervals(topic_of, pred, pred, gold)[1] == [0.0, 0.0]

@@ -6,18 +6,8 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import QueryError
-from monitor.judge.topic import (
-    MAX_DEPTH,
-    And,
-    Not,
-    Or,
-    Phrase,
-    Term,
-    entry_text,
-    matches,
-    parse_query,
-    query_terms,
-)
+from monitor.judge.topic import entry_text, matches, query_terms
+from monitor.query import MAX_DEPTH, And, Not, Or, Phrase, Term, parse_query
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -73,25 +73,25 @@ def _eval_command(
 
 
 def _run_extraction(ctx: Context, path: Path, split: str) -> dict[str, Any]:
-    from monitor.tools.evaluate import eval_extraction
+    from monitor.tools.eval_extraction import eval_extraction
 
     return eval_extraction(path, split)
 
 
 def _run_clustering(ctx: Context, path: Path, split: str) -> dict[str, Any]:
-    from monitor.tools.evaluate import eval_clustering
+    from monitor.tools.eval_clustering import eval_clustering
 
     return eval_clustering(path, split)
 
 
 def _run_relevance(ctx: Context, path: Path, split: str) -> dict[str, Any]:
-    from monitor.tools.evaluate import eval_relevance
+    from monitor.tools.eval_relevance import eval_relevance
 
     return eval_relevance(path, ctx.settings(), split)
 
 
 def _run_summaries(ctx: Context, path: Path, split: str) -> dict[str, Any]:
-    from monitor.tools.evaluate import eval_summaries
+    from monitor.tools.eval_summaries import eval_summaries
 
     return eval_summaries(path, ctx.settings(), split)
 
@@ -166,7 +166,7 @@ def fit_clustering_command(path: Path, split: str) -> None:
 
     Prints JSON: the weights and bias that cluster.py holds (refit after changing a feature).
     """
-    from monitor.tools.evaluate import fit_clustering
+    from monitor.tools.eval_clustering import fit_clustering
 
     try:
         click.echo(json.dumps(fit_clustering(path, split), indent=2))

@@ -32,12 +32,13 @@ def topic_test(ctx: Context, days: int, query: str | None, show: str) -> None:
     """Which stored feed entries of the last DAYS days the topic query keeps and drops."""
     from monitor.errors import ConfigError, QueryError
     from monitor.judge import topic as topic_mod
+    from monitor.query import parse_query
 
     try:
         settings = ctx.settings()
         q = query if query is not None else settings.topic.query
         try:
-            topic_mod.parse_query(q)
+            parse_query(q)
         except QueryError as exc:
             where = "--query" if query is not None else str(settings.path)
             raise ConfigError(where, [f"topic query: {exc}"]) from None

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.config import FeedConfig, Settings, clean_text, load_settings, shorten, url_problem
+from monitor.config.load import load_settings
+from monitor.config.settings import FeedConfig, Settings
+from monitor.config.values import clean_text, shorten, url_problem
 from monitor.errors import ConfigError, FeedAdminError
 from monitor.files import atomic_write
 
