@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -137,14 +138,54 @@ class PollOutcome:
 
 
 @dataclass(frozen=True)
+class Ingested:
+    """What turning pending entries into articles did."""
+
+    new_articles: int = 0
+    duplicates: int = 0  # folded into an original (wire copies, republished texts)
+    pages_fetched: int = 0
+    feed_fallbacks: int = 0  # articles whose text is the feed's own
+    stories: frozenset[str] = frozenset()  # the stories they joined or founded
+
+
+@dataclass(frozen=True)
 class PollReport:
-    outcomes: tuple[PollOutcome, ...]
-    new_articles: int
-    duplicates: int
-    pages_fetched: int
-    feed_fallbacks: int
+    outcomes: tuple[PollOutcome, ...]  # one per configured feed, in configuration order
+    ingested: Ingested
     seconds: float
-    stories: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def new_articles(self) -> int:
+        return self.ingested.new_articles
+
+    @property
+    def duplicates(self) -> int:
+        return self.ingested.duplicates
+
+    @property
+    def feed_fallbacks(self) -> int:
+        return self.ingested.feed_fallbacks
+
+    @property
+    def stories(self) -> frozenset[str]:
+        return self.ingested.stories
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int
+    failed: int  # attempts that failed this time
+    waiting: int  # deliveries waiting for a retry
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """What one cycle (`pipeline.run_cycle`) did."""
+
+    poll: PollReport
+    day: date | None = None  # the digest built or found built, unless stopped before it
+    digest: Path | None = None  # written this cycle
+    delivery: DeliveryReport | None = None  # None: no delivery configured
 
 
 @dataclass(frozen=True)
@@ -155,6 +196,20 @@ class RenderedBodies:
     json: str
     html: str
     text: str
+
+
+@dataclass(frozen=True)
+class WrittenDigest:
+    """A digest just written to its files: what the store records of it."""
+
+    day: date
+    window: tuple[datetime, datetime]
+    path: str  # the digest's own file (the first configured format)
+    content_hash: str
+    articles: int
+    stories: int
+    points: tuple[tuple[str, int, str, str], ...]  # (story, position, text, url)
+    bodies: RenderedBodies
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -33,7 +32,14 @@ from monitor.ingest.fetch import HttpClient
 from monitor.ingest.workers import ExtractorPool
 from monitor.judge import cluster, dedupe
 from monitor.links import link_problem
-from monitor.models import DigestRecord, FeedUpdate, PollOutcome, PollReport
+from monitor.models import (
+    CycleReport,
+    DigestRecord,
+    FeedUpdate,
+    Ingested,
+    PollOutcome,
+    PollReport,
+)
 from monitor.publish import deliver, outputs
 from monitor.store import Store, iso
 from monitor.windows import assign_window, latest_ended
@@ -42,15 +48,6 @@ log = logging.getLogger("monitor")
 
 Clock = Callable[[], datetime]
 NEIGHBOURHOOD = timedelta(days=3)  # how far back dedupe and clustering look
-
-
-@dataclass(frozen=True)
-class Ingested:
-    new_articles: int = 0
-    duplicates: int = 0
-    pages_fetched: int = 0
-    feed_fallbacks: int = 0
-    stories: frozenset[str] = frozenset()
 
 
 def poll(
@@ -89,22 +86,11 @@ def poll(
             for result in client.each(fetch, due, should_stop):
                 known = store.known_keys(result.state.id, result.keys)
                 record(polling.decide(result, known, settings, clock()))
-        built = (
-            Ingested()
-            if should_stop()
-            else ingest(settings, store, client, clock, pool, should_stop)
-        )
+        stop = should_stop()
+        built = Ingested() if stop else ingest(settings, store, client, clock, pool, should_stop)
     order = {s.url: i for i, s in enumerate(states)}
     outcomes.sort(key=lambda o: order.get(o.url, 0))
-    return PollReport(
-        tuple(outcomes),
-        built.new_articles,
-        built.duplicates,
-        built.pages_fetched,
-        built.feed_fallbacks,
-        time.monotonic() - started,
-        built.stories,
-    )
+    return PollReport(tuple(outcomes), built, time.monotonic() - started)
 
 
 def _preload() -> None:
@@ -184,17 +170,7 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
         value = compose(inputs.gather(settings, store, day, now), settings)
     with timing.stage("render"):
         written = outputs.write_files(value, settings.digest)
-    store.record_digest(
-        day,
-        written.window,
-        now,
-        str(written.paths[0]),
-        written.content_hash,
-        written.articles,
-        written.stories,
-        written.points,
-        written.bodies,
-    )
+    store.record_digest(written, now)
     with timing.stage("render"):
         # Read once: the feed shows the newest 60, the site every digest.
         records = store.digests(limit=1_000_000 if settings.digest.site else 60)
@@ -202,7 +178,7 @@ def build_digest(settings: Settings, store: Store, day: date | None, clock: Cloc
     if settings.digest.site:
         with timing.stage("site"):
             build_site(settings, store, records)
-    return written.paths[0]
+    return Path(written.path)
 
 
 def build_site(
@@ -212,14 +188,6 @@ def build_site(
     if records is None:
         records = store.digests(limit=1_000_000)
     return outputs.write_site(settings.digest, settings.topic.name, records)
-
-
-@dataclass(frozen=True)
-class CycleReport:
-    poll: PollReport
-    day: date | None = None  # the digest built or found built, unless stopped before it
-    digest: Path | None = None  # written this cycle
-    delivery: deliver.DeliveryReport | None = None  # None: no delivery configured
 
 
 def run_cycle(

@@ -16,8 +16,7 @@ from monitor.errors import MonitorError, StorageError
 
 if TYPE_CHECKING:
     from monitor.config import Settings
-    from monitor.models import PollOutcome, PollReport
-    from monitor.publish.deliver import DeliveryReport
+    from monitor.models import DeliveryReport, PollOutcome, PollReport
     from monitor.store import Store
 
 T = TypeVar("T")

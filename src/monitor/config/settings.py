@@ -119,9 +119,8 @@ class DeliveryConfig:
 @dataclass(frozen=True)
 class Settings:
     path: Path
-    database: Path = Path(
-        "data/monitor.sqlite"
-    )  # [storage] database; resolved like digest.directory
+    # [storage] database; resolved like digest.directory
+    database: Path = Path("data/monitor.sqlite")
     http: HttpConfig = field(default_factory=HttpConfig)
     topic: TopicConfig = field(default_factory=TopicConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)

@@ -16,7 +16,6 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -24,20 +23,13 @@ from email.utils import format_datetime, parseaddr
 from monitor.config import EmailConfig, Settings
 from monitor.errors import FetchError, MonitorError
 from monitor.ingest.fetch import post_json
-from monitor.models import Delivery, RenderedBodies
+from monitor.models import Delivery, DeliveryReport, RenderedBodies
 from monitor.store import Store
 
 log = logging.getLogger("monitor")
 
 BACKOFF_START = timedelta(minutes=5)
 BACKOFF_CAP = timedelta(hours=6)
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    sent: int
-    failed: int
-    waiting: int
 
 
 def message_id(day: date, recipient: str, sender: str) -> str:

@@ -4,31 +4,17 @@ the outbox sends, the Atom feed of digests and the archive site."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from monitor.compose.model import Digest
 from monitor.config import DigestConfig
-from monitor.models import DigestRecord, RenderedBodies
+from monitor.models import DigestRecord, RenderedBodies, WrittenDigest
 from monitor.publish import archive, atom, digest_json, render, write
 
 
-@dataclass(frozen=True)
-class Written:
-    """A digest's files, and what the store records of it."""
-
-    paths: tuple[Path, ...]  # the first is the digest's own (the first configured format)
-    window: tuple[datetime, datetime]
-    content_hash: str
-    articles: int
-    stories: int
-    points: tuple[tuple[str, int, str, str], ...]  # (story, position, text, url)
-    bodies: RenderedBodies
-
-
-def write_files(digest: Digest, config: DigestConfig) -> Written:
-    """Render every format, write the files (atomically), and the bodies delivery sends."""
+def write_files(digest: Digest, config: DigestConfig) -> WrittenDigest:
+    """Render every format, write the files (atomically; the digest's own file is the first
+    configured format), and the bodies delivery sends."""
     json_text = digest_json.to_json(digest)
     paths = write.write_digest(digest, config, json_text)
     bodies = RenderedBodies(
@@ -40,8 +26,9 @@ def write_files(digest: Digest, config: DigestConfig) -> Written:
         ),
         text=render.to_text(digest),
     )
-    return Written(
-        paths=tuple(paths),
+    return WrittenDigest(
+        day=digest.date,
+        path=str(paths[0]),
         window=(digest.window_start, digest.window_end),
         content_hash=digest_json.content_hash(digest, json_text),
         articles=digest.totals.articles,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from monitor.models import Delivery, DigestRecord, RenderedBodies
+from monitor.models import Delivery, DigestRecord, RenderedBodies, WrittenDigest
 from monitor.store.db import Database, RowMapper, iso, parse_iso, parse_iso_or_none
 
 _DIGEST = RowMapper(
@@ -64,22 +64,12 @@ class DigestRecords(Database):
         )
         return [r[0] for r in rows]
 
-    def record_digest(
-        self,
-        day: date,
-        window: tuple[datetime, datetime],
-        now: datetime,
-        path: str,
-        content_hash: str,
-        articles: int,
-        stories: int,
-        points: Sequence[tuple[str, int, str, str]],
-        bodies: RenderedBodies,
-    ) -> None:
-        """Record a built digest, its story count, points (story, position, text, url) and
-        bodies."""
+    def record_digest(self, written: WrittenDigest, now: datetime) -> None:
+        """Record a digest just written: its counts, points and the bodies delivery sends
+        (the time of its first build is kept)."""
+        window, bodies = written.window, written.bodies
         with self.transaction() as db:
-            d = day.isoformat()
+            d = written.day.isoformat()
             db.execute("DELETE FROM digest_points WHERE digest_date = ?", (d,))
             db.execute(
                 "INSERT INTO digests (date, window_start, window_end, built_at, path, "
@@ -95,10 +85,10 @@ class DigestRecords(Database):
                     iso(window[0]),
                     iso(window[1]),
                     iso(now),
-                    path,
-                    content_hash,
-                    articles,
-                    stories,
+                    written.path,
+                    written.content_hash,
+                    written.articles,
+                    written.stories,
                     bodies.title,
                     bodies.json,
                     bodies.html,
@@ -109,7 +99,7 @@ class DigestRecords(Database):
             db.executemany(
                 "INSERT INTO digest_points (digest_date, story_id, position, text, url)"
                 " VALUES (?, ?, ?, ?, ?)",
-                [(d, *p) for p in points],
+                [(d, *p) for p in written.points],
             )
 
     def digests(
