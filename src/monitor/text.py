@@ -37,6 +37,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAGLIKE = re.compile(r"<[a-zA-Z/!]")
 
 
+# What must not reach a terminal or an e-mail from feed text: control characters (ESC starts
+# terminal escape sequences) and the bidirectional overrides that reorder what is shown.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """`text` without control characters (line breaks and tabs kept) or bidi overrides."""
+    return _INVISIBLE.sub("", text)
+
+
 def clean_line(text: str) -> str:
     """One line: control characters dropped, whitespace collapsed."""
     return _WS.sub(" ", _CONTROL.sub("", text).replace("\n", " ")).strip()

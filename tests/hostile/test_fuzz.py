@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
@@ -132,6 +133,12 @@ def test_markdown_text_and_json_stay_inert(title: str, text: str, source: str, u
         for p in s["points"]:
             assert p["url"] == "" or p["url"].startswith(("http://", "https://"))
     assert "\r" not in to_text(d)
+    # Nothing that would drive a terminal or reorder text when the file is read or mailed.
+    for out in (md, to_text(d)):
+        assert not INVISIBLE.search(out), repr(INVISIBLE.search(out))
+
+
+INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @given(st.text(max_size=300))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from monitor.compose.digest import Digest, DigestArticle, SourceHealth, Story
+from monitor.text import visible
 
 if TYPE_CHECKING:
     import jinja2
@@ -53,8 +54,9 @@ def safe_url(url: str) -> str:
 
 
 def md(text: str) -> str:
-    """Inline Markdown text: one line, metacharacters escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Inline Markdown text: one line, metacharacters escaped, control characters and bidi
+    overrides dropped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(visible(text).split()))
 
 
 def md_link(label: str, url: str) -> str:
@@ -69,8 +71,9 @@ def md_source(source: str, url: str, origin: str) -> str:
 
 def plain(text: str) -> str:
     """One line of feed text for a plain-text body: line breaks and runs of whitespace (tabs,
-    Unicode separators) folded to single spaces."""
-    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+    Unicode separators) folded to single spaces; control characters (a terminal's escape
+    sequences) and bidi overrides dropped."""
+    return " ".join(visible(text).replace("\r", " ").replace("\n", " ").split())
 
 
 def text_source(source: str, origin: str) -> str:
