@@ -118,3 +118,25 @@ def test_a_story_new_in_this_window_and_an_empty_window() -> None:
     empty = compose(replace(INPUTS, articles=()), SETTINGS)
     assert empty.stories == () and empty.totals.articles == 0
     assert len(empty.sources) == 3  # feed health is shown even when nothing was published
+
+
+def test_a_story_is_titled_by_its_most_representative_sentence_case_headline() -> None:
+    def titled(*titles: str) -> str:
+        arts = tuple(
+            replace(article(i, f"S{i}", GENEVA, "sgeneva"), title=t)
+            for i, t in enumerate(titles, 1)
+        )
+        (story,) = compose(replace(INPUTS, articles=arts), SETTINGS).stories
+        return story.title
+
+    # the tag is trimmed; of two headlines sharing the story's words, sentence case wins
+    assert (
+        titled("Analysis-US envoys juggle two crisis talks") == "US envoys juggle two crisis talks"
+    )
+    assert (
+        titled(
+            "Ukraine And Russia Hold New Round Of Peace Talks In Geneva",
+            "Ukraine and Russia hold a new round of peace talks in Geneva",
+        )
+        == "Ukraine and Russia hold a new round of peace talks in Geneva"
+    )

@@ -63,4 +63,8 @@ def test_summary_quality() -> None:
     r = run_eval("summaries", str(DATA / "summaries-sample.jsonl"))
     assert set(r) >= {"rouge1", "rouge2", "rougeL", "lead_rouge1", "lead_rouge2", "lead_rougeL"}
     assert r["rouge1"] >= r["lead_rouge1"] and r["rougeL"] >= r["lead_rougeL"]
-    assert r["rouge1"] >= 0.42  # measured 0.4314
+    assert r["rouge1"] >= 0.43  # measured 0.4432
+    # Single articles against their publishers' own descriptions (a development sample: the
+    # description often repeats the first sentence, which favours the lead baseline)
+    single = run_eval("summaries", str(DATA / "summaries-aeb-dev.jsonl"))
+    assert single["rouge1"] >= 0.45 and single["rouge2"] >= 0.35  # measured 0.4653, 0.3631

@@ -173,3 +173,47 @@ def test_a_feed_summary_without_a_full_stop_is_a_sentence_unless_cut() -> None:
     two = "Talks resumed in Geneva on Tuesday without a full stop here\n" + lede
     got = [c.text for c in candidates([SourceText(1, two, from_feed=True)])]
     assert got == [lede]
+
+
+def test_datelines_bylines_and_blurbs_are_not_quoted() -> None:
+    """A wire dateline is trimmed (the rest is still the article's words); a byline and a
+    programme's blurb are not news. Real items of 17 Feb 2026 (Reuters via Al-Monitor, NPR)."""
+    reuters = (
+        "By Matt Spetalnick, Olivia Le Poidevin and Parisa Hafezi\n"
+        "WASHINGTON/GENEVA/DUBAI, Feb 17 (Reuters) - Even for a U.S. president long fixated on "
+        "deal-making, Donald Trump’s assignment of his favorite envoys to juggle two sets of "
+        "negotiations in a single day in Geneva has left many in the foreign policy world "
+        "scratching their heads."
+    )
+    npr = (
+        "NPR's Steve Inskeep talks to Kori Schake of the American Enterprise Institute about how "
+        "the Trump administration's approach to Iran, Ukraine and Gaza aligns with national "
+        "security."
+    )
+    picks = summarize_story([SourceText(1, reuters), SourceText(2, npr)], 5)
+    assert [p.sentence.text[:12] for p in picks] == ["Even for a U"]
+    assert picks[0].sentence.text in reuters
+
+
+def test_the_days_news_comes_before_background() -> None:
+    """BBC's 'Negotiations will continue on Wednesday…' over the NYT's background sentence
+    (both feed summaries of 17 Feb 2026): the digest once chose the latter."""
+    nyt = (
+        "Russian attacks and Ukrainian civilian deaths rose as President Trump’s peace talks "
+        "dragged on during his first year back in the White House."
+    )
+    bbc = (
+        "Negotiations will continue on Wednesday, but expectations for a breakthrough on ending "
+        "the war are low."
+    )
+    (first,) = summarize_story([SourceText(1, nyt), SourceText(2, bbc)], 1)
+    assert first.sentence.text == bbc
+
+
+def test_two_sentences_saying_the_same_thing_give_one_bullet() -> None:
+    a = "Steve Witkoff and Jared Kushner met Vladimir Putin at the Kremlin on Thursday evening."
+    b = "Witkoff and Kushner met Putin at the Kremlin on Thursday for almost five hours of talks."
+    c = "Ukraine's delegation will travel to Geneva next week for the next round, officials said."
+    picks = summarize_story([SourceText(1, a), SourceText(2, b), SourceText(3, c)], 5)
+    texts = [p.sentence.text for p in picks]
+    assert len(texts) == 2 and c in texts and (a in texts) != (b in texts)

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from monitor import timing
-from monitor.compose import highlights, summarize
+from monitor.compose import clean, highlights, summarize
 from monitor.compose.inputs import DigestInputs
 from monitor.compose.model import (
     Copy,
@@ -43,18 +43,22 @@ __all__ = [
 
 
 def _story_title(members: list[StoredArticle]) -> str:
-    """The member title that shares most words with the rest of the story."""
+    """The most representative headline: the one sharing most words with the story's other
+    headlines, a sentence-case one before a Title Case one (which reads as shouting), its
+    tag ("Analysis-", "LIVE:") trimmed."""
+    titles = [clean.title(a.title) for a in members]
     df: Counter[str] = Counter()
-    for a in members:
-        df.update({w for w in words(a.title) if w not in STOPWORDS})
+    for t in titles:
+        df.update({w for w in words(t) if w not in STOPWORDS})
 
-    def score(a: StoredArticle) -> tuple[float, int]:
-        ws = [w for w in words(a.title) if w not in STOPWORDS]
+    def score(i: int) -> tuple[float, int]:
+        ws = [w for w in words(titles[i]) if w not in STOPWORDS]
         if not ws:
             return (0.0, 0)
-        return (sum(df[w] for w in set(ws)) / len(ws) ** 0.5, -members.index(a))
+        shared = sum(df[w] for w in set(ws)) / len(ws) ** 0.5
+        return (shared * (0.8 if clean.title_case(titles[i]) else 1.0), -i)
 
-    return max(members, key=score).title if members else ""
+    return titles[max(range(len(titles)), key=score)] if titles else ""
 
 
 def _health(feeds: Sequence[FeedHealth], counts: dict[int, int]) -> tuple[SourceHealth, ...]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from monitor.compose import clean, salience
 from monitor.text import STOPWORDS, words
 
 MAX_CANDIDATES = 60  # bounds LexRank's quadratic cost per story
@@ -23,6 +24,7 @@ SENTENCES_PER_ARTICLE = 12  # news puts the news first
 OPENING_CHARS = 3000  # where those sentences are looked for (12 news sentences fit)
 MIN_WORDS, MAX_WORDS = 8, 70
 SAME_POINT = 0.6  # word-set Jaccard at which two sentences say the same thing
+LEX_MIX = 0.3  # centrality's share of a sentence's score; its position's is the rest
 
 _BOILERPLATE = re.compile(
     r"(sign up|newsletter|subscribe|cookie|all rights reserved|click here|read more|"
@@ -180,11 +182,14 @@ def candidates(sources: Sequence[SourceText]) -> list[Sentence]:
         # a feed's text whose last sentence is its end (a page's last line may be a credit)
         whole = src.from_feed and len(head.rstrip()) == len(src.text.rstrip())
         sentences = split_sentences(head)
+        # Datelines and credits are trimmed from a sentence's start (the rest is still the
+        # article's words, verbatim); bylines and programme blurbs are dropped.
+        cleaned = [clean.sentence(s) for s in sentences]
         per_article.append(
             [
                 Sentence(src.article_id, s, i)
-                for i, s in enumerate(sentences)
-                if _usable(s, last=whole and i == len(sentences) - 1)
+                for i, s in enumerate(cleaned)
+                if s and _usable(s, last=whole and i == len(sentences) - 1)
             ][:SENTENCES_PER_ARTICLE]
         )
     out: list[Sentence] = []
@@ -362,9 +367,19 @@ def summarize_story(
     cands = candidates(sources)
     if not cands:
         return []
-    scores = _rank(cands)
+    central = _rank(cands)
+    top = max(central) or 1.0
+    # Sources come oldest first: the story's newer reports weigh a little more.
+    age = {src.article_id: rank for rank, src in enumerate(sources[:MAX_CANDIDATES])}
+    scores = [
+        (LEX_MIX * c / top + (1 - LEX_MIX) * salience.position_weight(s.position))
+        * salience.cue_weight(s.text)
+        * salience.newness_weight(age.get(s.article_id, 0), len(age))
+        for c, s in zip(central, cands, strict=True)
+    ]
     order = sorted(range(len(cands)), key=lambda i: (-round(scores[i], 9), cands[i].position, i))
     seen = [_wordset(p) for p in published]
+    chosen: list[frozenset[str]] = []
     weights: Counter[str] = Counter()
     for src in sources[:MAX_CANDIDATES]:
         weights.update(
@@ -381,6 +396,10 @@ def summarize_story(
             continue
         if per_article[s.article_id] >= 2 and len(sources) > 1:
             continue
+        content = salience.content_words(s.text)
+        if any(salience.same_fact(content, other) for other in chosen):
+            continue  # one fact, one bullet
+        chosen.append(content)
         seen.append(ws)
         per_article[s.article_id] += 1
         picks.append(Pick(s, lead_phrase(s.text, weights), scores[i]))
