@@ -64,3 +64,12 @@ def test_summary_quality() -> None:
     assert set(r) >= {"rouge1", "rouge2", "rougeL", "lead_rouge1", "lead_rouge2", "lead_rougeL"}
     assert r["rouge1"] >= r["lead_rouge1"] and r["rougeL"] >= r["lead_rougeL"]
     assert r["rouge1"] >= 0.42  # measured 0.4314
+
+
+def test_timeline_quality() -> None:
+    r = run_eval("timeline", str(DATA / "timeline-feb2026"))
+    assert set(r) >= {"dates", "rouge1", "rouge2", "lead_rouge1", "lead_rouge2", "per_date"}
+    assert r["dates"] == 3 and isinstance(r["dates"], int)
+    assert all(isinstance(r[k], float) for k in ("rouge1", "rouge2", "lead_rouge1"))
+    # measured 0.4786 and 0.1576; the lead baseline is ahead on this sample: 0.4993, 0.2012
+    assert r["rouge1"] >= 0.47 and r["rouge2"] >= 0.15
