@@ -69,3 +69,8 @@ class AlreadyRunning(MonitorError):
 
 class EvalError(MonitorError):
     """Labelled data that cannot be evaluated (missing fields, bad layout)."""
+
+
+class EvalDataError(EvalError):
+    """Evaluation input that cannot be read as its layout says (a missing file, bad JSON, a
+    missing field, a bad date): exit code 2, as for a bad configuration."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.errors import AlreadyRunning, ConfigError, MonitorError, StorageError
+from monitor.errors import AlreadyRunning, ConfigError, EvalDataError, MonitorError, StorageError
 
 if TYPE_CHECKING:
     from monitor.config import Settings
@@ -76,7 +76,7 @@ def fail(exc: MonitorError) -> None:
         sys.exit(EXIT_RUNNING)
     code = (
         EXIT_CONFIG
-        if isinstance(exc, ConfigError)
+        if isinstance(exc, ConfigError | EvalDataError)
         else EXIT_STORAGE
         if isinstance(exc, StorageError)
         else EXIT_ERROR

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from monitor.cli.base import Context, fail, pass_ctx
 from monitor.errors import MonitorError
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.group("eval")
@@ -52,15 +49,15 @@ def _eval_command(
     run: Callable[[Context, Path, str], dict[str, Any]],
     title: Callable[[dict[str, Any]], str],
     keys: list[str],
+    *,
+    splits: bool = True,
+    details: Callable[[dict[str, Any]], list[str]] | None = None,
 ) -> None:
-    """Register `monitor eval NAME PATH [--split] [--json]`."""
+    """Register `monitor eval NAME PATH [--split] [--json]` (without --split when the data
+    has no halves); `details` adds lines below the keys in the text output."""
 
-    @eval_group.command(name, help=doc)
-    @_path_argument
-    @_split_option
-    @_json_option
     @pass_ctx
-    def command(ctx: Context, path: Path, split: str, as_json: bool) -> None:
+    def command(ctx: Context, path: Path, as_json: bool, split: str = "all") -> None:
         try:
             result = run(ctx, path, split)
         except MonitorError as exc:
@@ -70,6 +67,13 @@ def _eval_command(
         for miss in [] if as_json else result.get("errors", []):
             kind = "missed" if miss["label"] else "wrongly kept"
             click.echo(f"  {kind}: {miss['title']}")
+        for line in [] if as_json or details is None else details(result):
+            click.echo(line)
+
+    # click lists the options in the reverse order of their decorators
+    for option in [_json_option, _split_option] if splits else [_json_option]:
+        command = option(command)
+    eval_group.command(name, help=doc)(_path_argument(command))
 
 
 def _run_extraction(ctx: Context, path: Path, split: str) -> dict[str, Any]:
@@ -94,6 +98,22 @@ def _run_summaries(ctx: Context, path: Path, split: str) -> dict[str, Any]:
     from monitor.tools.eval_summaries import eval_summaries
 
     return eval_summaries(path, ctx.settings(), split)
+
+
+def _run_timeline(ctx: Context, path: Path, split: str) -> dict[str, Any]:
+    from monitor.tools.eval_timeline import eval_timeline
+
+    return eval_timeline(path, ctx.settings())
+
+
+def _timeline_dates(result: dict[str, Any]) -> list[str]:
+    lines = ["  per date (ROUGE-1/2 F; lead):"]
+    for d in result["per_date"]:
+        lines.append(
+            f"    {d['date']}  {d['articles']:3} articles  {len(d['points'])} points  "
+            f"{d['rouge1']:.4f} {d['rouge2']:.4f}; {d['lead_rouge1']:.4f} {d['lead_rouge2']:.4f}"
+        )
+    return lines
 
 
 _eval_command(
@@ -149,6 +169,19 @@ _eval_command(
     _run_summaries,
     lambda r: f"Summaries of {r['items']} stories (ROUGE F, cut to the reference's length):",
     ["rouge1", "rouge2", "rougeL", "lead_rouge1", "lead_rouge2", "lead_rougeL"],
+)
+_eval_command(
+    "timeline",
+    "One story's daily points against a timeline: a folder with articles.jsonl "
+    "{id, date, title, text, url?} and timeline.jsonl {date, summary}.",
+    _run_timeline,
+    lambda r: (
+        f"Timeline of {r['dates']} reference dates ({r['articles']} articles, "
+        f"{r['days_built']} days built; ROUGE F, cut to the reference's length):"
+    ),
+    ["dates", "rouge1", "rouge2", "lead_rouge1", "lead_rouge2"],
+    splits=False,
+    details=_timeline_dates,
 )
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "Story",
     "Totals",
     "compose",
+    "story_points",
 ]
 
 
@@ -77,6 +78,34 @@ def _health(feeds: Sequence[FeedHealth], counts: dict[int, int]) -> tuple[Source
             rejected=f.rejected,
         )
         for f in feeds
+    )
+
+
+def story_points(
+    members: Sequence[StoredArticle],
+    settings: Settings,
+    recent: Sequence[str],
+    earlier: Sequence[str],
+) -> tuple[Point, ...]:
+    """The points a story's section prints, in order, chosen from its members' texts under
+    the novelty rules (`recent`: every point of the previous digests; `earlier`: the story's
+    own earlier points). `monitor eval timeline` scores this same function."""
+    by_id = {a.id: a for a in members}
+    picks = summarize.summarize_story(
+        [summarize.SourceText(a.id, a.text, a.text_origin == "feed") for a in members],
+        settings.digest.points_per_story,
+        recent,
+        earlier,
+    )
+    return tuple(
+        Point(
+            p.lead,
+            p.sentence.text,
+            by_id[p.sentence.article_id].url,
+            by_id[p.sentence.article_id].source,
+            by_id[p.sentence.article_id].text_origin,
+        )
+        for p in picks
     )
 
 
@@ -131,30 +160,14 @@ def compose(inputs: DigestInputs, settings: Settings) -> Digest:
     recent = list(inputs.recent_points)
     stories: list[Story] = []
     for rank, (sid, members) in enumerate(ranked):
-        by_id = {a.id: a for a in members}
         with_section = rank < cfg.max_stories
         # Only the stories that get a section are summarised; the rest are listed by title.
         with timing.stage("summarize"):
-            picks = (
-                summarize.summarize_story(
-                    [summarize.SourceText(a.id, a.text, a.text_origin == "feed") for a in members],
-                    cfg.points_per_story,
-                    recent,
-                    earlier.get(sid, ()),
-                )
+            points = (
+                story_points(members, settings, recent, earlier.get(sid, ()))
                 if with_section
-                else []
+                else ()
             )
-        points = tuple(
-            Point(
-                p.lead,
-                p.sentence.text,
-                by_id[p.sentence.article_id].url,
-                by_id[p.sentence.article_id].source,
-                by_id[p.sentence.article_id].text_origin,
-            )
-            for p in picks
-        )
         first_window = first_windows.get(sid, day)
         status = "new" if first_window >= day else "developing"
         if not points and with_section and earlier.get(sid):

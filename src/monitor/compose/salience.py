@@ -40,7 +40,10 @@ _NEXT = re.compile(
 _OUTCOME = re.compile(
     r"\b(?:agreed|signed|reached|ended|concluded|announced|decided|approved|rejected|"
     r"launched|captured|seized|killed|struck|met|held|released|imposed|withdrew|exchanged|"
-    r"broke off|walked out|failed|collapsed|began|opened|closed|voted|arrested|fired)\b",
+    r"broke off|walked out|failed|collapsed|began|opened|closed|voted|arrested|fired|"
+    # happening as it is reported: "officials are meeting in Geneva"
+    r"(?:is|are) (?:meeting|holding|heading|travelling|traveling|negotiating|gathering|"
+    r"visiting|hosting|attending|talking))\b",
     re.IGNORECASE,
 )
 _ATTRIBUTION = re.compile(r"\b(?:said|says|told|stated|added|announced|warned)\b")
@@ -82,7 +85,7 @@ def position_weight(position: int) -> float:
 
 def newness_weight(rank: int, reports: int) -> float:
     """The story's newer reports first: `rank` 0 is its oldest of `reports`."""
-    return 1.0 if reports <= 1 else 0.85 + 0.15 * rank / (reports - 1)
+    return 1.0 if reports <= 1 else 0.92 + 0.08 * rank / (reports - 1)
 
 
 def content_words(text: str) -> frozenset[str]:

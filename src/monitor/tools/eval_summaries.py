@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from monitor.config import Settings
 from monitor.errors import EvalError
-from monitor.tools.evaluate import eval_library, in_split, read_jsonl
-
-
-def _cut(text: str, words: int) -> str:
-    return " ".join(text.split()[:words])
+from monitor.tools.evaluate import eval_library, in_split, mean, read_jsonl, rouge_at_length
 
 
 def eval_summaries(path: Path, settings: Settings, split: str = "all") -> dict[str, Any]:
@@ -28,22 +23,15 @@ def eval_summaries(path: Path, settings: Settings, split: str = "all") -> dict[s
     lead: dict[str, list[float]] = defaultdict(list)
     for r in rows:
         reference = str(r["summary"])
-        n = len(reference.split())
         docs = [str(d) for d in r["documents"]]
         picks = summarize_story(
             [SourceText(i, d) for i, d in enumerate(docs)], settings.digest.points_per_story
         )
         summary = " ".join(p.sentence.text for p in picks)
         baseline = " ".join(s for d in docs[:1] for s in split_sentences(d))
-        for name, candidate, sink in (("ours", summary, ours), ("lead", baseline, lead)):
-            scores = scorer.score(reference, _cut(candidate, n))
-            for key, value in scores.items():
-                sink[key].append(value.fmeasure)
-            del name
-
-    def mean(values: Iterable[float]) -> float:
-        vals = list(values)
-        return sum(vals) / len(vals) if vals else 0.0
+        for candidate, sink in ((summary, ours), (baseline, lead)):
+            for key, value in rouge_at_length(scorer, reference, candidate).items():
+                sink[key].append(value)
 
     return {
         "items": len(rows),

@@ -5,14 +5,17 @@
     clustering  JSONL {id, title, text, date?, cluster_id} -> B-cubed and pairwise P/R/F1
     relevance   JSONL {id, title, summary, text?, label} -> P/R/F1 of the topic query
     summaries   JSONL {id, documents: [text], summary} -> ROUGE-1/2/L F beside a lead baseline
+    timeline    folder: articles.jsonl {id, date, title, text, url?}, timeline.jsonl {date,
+                summary} -> ROUGE-1/2 F of each reference date's points beside a lead baseline
 
 Every evaluation uses the stages and settings the digest uses. `split` selects half of the
 items (by topic for clustering, by id otherwise) so settings can be tuned on one half and
 reported on the other.
 
 Each kind is a module of its own (eval_extraction, eval_clustering, eval_relevance,
-eval_summaries); this one holds what they share: reading the data, the splits and the
-scores (F1, B-cubed, pairwise, intervals by resampling topics).
+eval_summaries, eval_timeline); this one holds what they share: reading the data, the splits
+and the scores (F1, B-cubed, pairwise, intervals by resampling topics, ROUGE at the
+reference's length).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +70,23 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 # -- scores -----------------------------------------------------------------------------
+
+
+def mean(values: Iterable[float]) -> float:
+    vals = list(values)
+    return sum(vals) / len(vals) if vals else 0.0
+
+
+def cut(text: str, words: int) -> str:
+    """The first `words` words of `text`."""
+    return " ".join(text.split()[:words])
+
+
+def rouge_at_length(scorer: Any, reference: str, candidate: str) -> dict[str, float]:
+    """rouge-score's F-measures of `candidate` cut to the reference's word count, so a
+    longer summary gains no recall by its length alone."""
+    scores = scorer.score(reference, cut(candidate, len(reference.split())))
+    return {kind: value.fmeasure for kind, value in scores.items()}
 
 
 def f1_score(p: float, r: float) -> float:
