@@ -217,3 +217,17 @@ def test_two_sentences_saying_the_same_thing_give_one_bullet() -> None:
     picks = summarize_story([SourceText(1, a), SourceText(2, b), SourceText(3, c)], 5)
     texts = [p.sentence.text for p in picks]
     assert len(texts) == 2 and c in texts and (a in texts) != (b in texts)
+
+
+def test_texts_without_capitals_or_full_stops_still_give_points() -> None:
+    """Corpora come lower-cased, or one sentence per line without punctuation: neither a
+    capital nor a full stop can then mark a sentence, and each line stands for one."""
+    lines = [
+        "ukrainian and russian negotiators met in geneva on tuesday for a third round of talks",
+        "the talks will continue on wednesday but expectations for a breakthrough are low",
+    ]
+    lower = "\n".join(line + "." for line in lines)
+    bare = "\n".join(line[:1].upper() + line[1:] for line in lines)
+    for text in (lower, bare):
+        picks = summarize_story([SourceText(1, text)], 5)
+        assert len(picks) == 2 and all(p.sentence.text in text for p in picks)

@@ -139,20 +139,26 @@ def split_sentences(text: str) -> tuple[str, ...]:
     return tuple(out)  # cached: callers share it, so it must not change
 
 
-def _usable(s: str, last: bool = False) -> bool:
+def _usable(s: str, last: bool = False, caseless: bool = False, unstopped: bool = False) -> bool:
     """A sentence a point can quote: a statement of MIN_WORDS to MAX_WORDS words, not
     boilerplate, ending in a full stop (or a quotation's close), starting with a capital.
 
     `last`: it ends a feed's text. Many feeds end a one-sentence summary without
     a full stop (AP's via ABC News, The Economist, BBC): taken as a sentence when its last
     word is a known word, for a feed that cuts its summaries at a fixed length cuts words
-    too ("…but the cause remai")."""
+    too ("…but the cause remai").
+
+    `caseless`, `unstopped`: the text has no capitals, or no full stops, at all (a corpus
+    lower-cased, or given one sentence per line without punctuation): then neither can
+    mark where a sentence starts or ends, and each line stands for a sentence."""
     n = len(s.split())
     if n < MIN_WORDS or n > MAX_WORDS or _BOILERPLATE.search(s):
         return False
-    if s.endswith("?") or (s[-1] not in ".!\"”’'" and not (last and _ends_unstopped(s))):
+    if s.endswith("?") or (
+        s[-1] not in ".!\"”’'" and not ((last or unstopped) and _ends_unstopped(s))
+    ):
         return False
-    return s[0].isupper() or s[0] in "\"“‘'"
+    return caseless or s[0].isupper() or s[0] in "\"“‘'`"
 
 
 def _ends_unstopped(s: str) -> bool:
@@ -185,11 +191,19 @@ def candidates(sources: Sequence[SourceText]) -> list[Sentence]:
         # Datelines and credits are trimmed from a sentence's start (the rest is still the
         # article's words, verbatim); bylines and programme blurbs are dropped.
         cleaned = [clean.sentence(s) for s in sentences]
+        caseless = not any(ch.isupper() for ch in head)
+        unstopped = not any(ch in ".!?" for ch in head)
         per_article.append(
             [
                 Sentence(src.article_id, s, i)
                 for i, s in enumerate(cleaned)
-                if s and _usable(s, last=whole and i == len(sentences) - 1)
+                if s
+                and _usable(
+                    s,
+                    last=whole and i == len(sentences) - 1,
+                    caseless=caseless,
+                    unstopped=unstopped,
+                )
             ][:SENTENCES_PER_ARTICLE]
         )
     out: list[Sentence] = []
