@@ -5,13 +5,14 @@
     clustering  JSONL {id, title, text, date?, cluster_id} -> B-cubed and pairwise P/R/F1
     relevance   JSONL {id, title, summary, text?, label} -> P/R/F1 of the topic query
     summaries   JSONL {id, documents: [text], summary} -> ROUGE-1/2/L F beside a lead baseline
+    facets      JSONL {id, text, facet} -> accuracy, per-facet precision/recall, confusions
 
 Every evaluation uses the stages and settings the digest uses. `split` selects half of the
 items (by topic for clustering, by id otherwise) so settings can be tuned on one half and
 reported on the other.
 
 Each kind is a module of its own (eval_extraction, eval_clustering, eval_relevance,
-eval_summaries); this one holds what they share: reading the data, the splits and the
+eval_summaries, eval_facets); this one holds what they share: reading the data, the splits and the
 scores (F1, B-cubed, pairwise, intervals by resampling topics).
 """
 
