@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from monitor import timing
-from monitor.compose import highlights, summarize
+from monitor.compose import highlights, leads, summarize
 from monitor.compose.inputs import DigestInputs
 from monitor.compose.model import (
     Copy,
@@ -141,15 +141,27 @@ def compose(inputs: DigestInputs, settings: Settings) -> Digest:
                 if with_section
                 else []
             )
+        # Each bullet's lead and place follow the role of its sentence, decided after the
+        # selection: the summariser picks the sentences, the facets order and lead them.
+        arranged = (
+            leads.arrange(
+                [p.sentence.text for p in picks],
+                leads.story_weights([summarize.opening(a.text) for a in members]),
+                day.year,
+            )
+            if picks
+            else []
+        )
         points = tuple(
             Point(
-                p.lead,
-                p.sentence.text,
-                by_id[p.sentence.article_id].url,
-                by_id[p.sentence.article_id].source,
-                by_id[p.sentence.article_id].text_origin,
+                led.lead,
+                picks[led.index].sentence.text,
+                by_id[picks[led.index].sentence.article_id].url,
+                by_id[picks[led.index].sentence.article_id].source,
+                by_id[picks[led.index].sentence.article_id].text_origin,
+                led.facet,
             )
-            for p in picks
+            for led in arranged
         )
         first_window = first_windows.get(sid, day)
         status = "new" if first_window >= day else "developing"
