@@ -45,10 +45,11 @@ _VERBS = frozenset(
     rose ran put set got found thought brought bought fought sought taught caught kept felt
     meant became grew knew drew threw flew wrote broke chose drove struck stood understood paid
     laid sat hit cut let shut spent built sold heard shot stuck withdrew oversaw forgot arose
+    fled fed shed swept slept dealt
     say says tell tells meet meets make makes take takes give gives go goes come comes see
     sees win wins lose loses leave leaves send sends speak speaks begin begins want wants
     need needs seek seeks try tries warn warns urge urges insist insists deny denies become
-    becomes show shows hope expect expects believe believes think thinks know knows ask asks
+    becomes hope expect expects believe believes think thinks know knows ask asks
     add adds argue argues agree agrees accuse accuses appear appears seem seems include
     includes continue continues follow follows threaten threatens vow vows pledge pledges
     suggest suggests mean means look looks help helps keep keeps get gets let lets start
@@ -68,8 +69,33 @@ _NOT_VERBS = frozenset(
     setting feeling housing polling""".split()
 )
 _BE = frozenset("is are was were be been being".split())
+_MODALS = frozenset("will would shall should can could may might must".split())
+_ADVERBS = frozenset("not also fully still never only just then now already".split())
+# Plural nouns that follow names: "the Geneva talks in …" keeps its noun.
+_PLURALS = frozenset(
+    """talks negotiations forces troops officials authorities games elections sanctions
+    relations ties members leaders protests strikes attacks people players fans votes seats
+    states nations countries parties prices rates markets news affairs arms weapons""".split()
+)
+_NOUN_ENDINGS = (
+    "tion",
+    "tions",
+    "sion",
+    "sions",
+    "ment",
+    "ments",
+    "ness",
+    "ity",
+    "ship",
+    "ism",
+    "ance",
+    "ence",
+)
 _WHO = frozenset("that which who".split())
-_LINKS = frozenset("to with about for on in at from into over".split())
+_LINKS = frozenset(
+    "to with about for on in at from into over toward towards through against under between "
+    "across after before".split()
+)
 _TOKEN = re.compile(r"[$€£]?\w(?:[\w’'-]|\.(?=[\w-]))*\.?")
 _ACRONYM = re.compile(r"(?:\w\.){2,}")  # U.S. keeps its last full stop
 
@@ -111,27 +137,39 @@ def _tokens(sentence: str) -> list[_Tok]:
             text, end = text[:-1], end - 1
         if text:
             out.append(_Tok(text, start, end, _kind(text, i == 0)))
-    # "Inskeep talks to …": a word in -s between a name and a preposition is a verb
-    for k in range(1, len(out) - 1):
-        word, before, after = out[k], out[k - 1], out[k + 1]
-        if (
-            word.kind == "noun"
-            and word.text[:1].islower()
-            and word.text.endswith("s")
-            and before.text[:1].isupper()
-            and after.text.lower() in _LINKS
-            and not any(t.kind == "det" for t in out[max(0, k - 4) : k])
-        ):
-            out[k] = _Tok(word.text, word.start, word.end, "stop")
-    # "officials are meeting": after a form of "be" a word in -ing is the verb; "a peace
-    # that ensures": after a relative pronoun a word in -s is
-    for k in range(1, len(out)):
-        prev, w = out[k - 1].text.lower(), out[k].text
-        if (w.endswith("ing") and prev in _BE) or (
-            w.endswith("s") and w[:1].islower() and prev in _WHO
-        ):
-            out[k] = _Tok(w, out[k].start, out[k].end, "stop")
-    return out
+    return [
+        _Tok(t.text, t.start, t.end, "stop") if _verb_here(out, k) else t for k, t in enumerate(out)
+    ]
+
+
+def _verb_here(toks: list[_Tok], k: int) -> bool:
+    """Whether a word taken for a noun is, where it stands, a verb."""
+    word = toks[k].text
+    if toks[k].kind != "noun" or not word[:1].islower() or k == 0:
+        return False
+    prev = toks[k - 1].text.lower()
+    nxt = toks[k + 1] if k + 1 < len(toks) else None
+    if prev in _MODALS or (prev in _ADVERBS and k > 1 and toks[k - 2].text.lower() in _MODALS):
+        return True  # "must (fully) uphold", "would plead"
+    if prev == "to" and nxt is not None and (nxt.kind == "det" or nxt.text[:1].isupper()):
+        return True  # "to secure a resolution", "to uphold Ukraine’s sovereignty"
+    if (word.endswith("ing") and prev in _BE) or (word.endswith("s") and prev in _WHO):
+        return True  # "officials are meeting", "a peace that ensures"
+    # "Inskeep talks to", "The Munich Security Conference ends with": after a name (not the
+    # sentence's first word) and before a preposition or determiner, a word is a verb unless
+    # it looks like a noun; a plural like "talks" only where no determiner opens the phrase
+    # ("the Geneva talks in …" keeps its noun)
+    if not (k > 1 and toks[k - 1].text[:1].isupper() and nxt is not None):
+        return False
+    if not (nxt.text.lower() in _LINKS or nxt.kind == "det"):
+        return False
+    low = word.lower()
+    if low.endswith(_NOUN_ENDINGS):
+        return False
+    if low in _PLURALS:
+        opened = any(t.kind == "det" for t in toks[max(0, k - 4) : k])
+        return not opened and nxt.text.lower() in _LINKS
+    return True
 
 
 def _trim_and(toks: list[_Tok], first: int, last: int) -> int:
@@ -174,13 +212,13 @@ def noun_phrases(sentence: str) -> list[tuple[int, int]]:
         if last >= 0:
             last = _trim_and(toks, i, last)
             end = last
-            # at most MAX_WORDS, not inside a name ("the United"), and a possessive needs what
-            # it owns ("… Zelensky’s" is no phrase)
+            # at most MAX_WORDS, cut before "of" or "and" only (never inside a name: "the
+            # United"), and a possessive needs what it owns ("… Zelensky’s" is no phrase)
             while end >= i and (
                 end - i + 1 > MAX_WORDS
                 or toks[end].kind != "noun"
                 or toks[end].text.endswith(("’s", "'s", "s’", "s'"))
-                or (end < last and toks[end].text[:1].isupper() and toks[end + 1].kind == "noun")
+                or (end < last and toks[end + 1].kind == "noun")  # "the host" of "the host country"
             ):
                 end -= 1
             if end >= i and toks[end].kind == "noun":
