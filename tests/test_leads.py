@@ -77,6 +77,18 @@ def test_noun_phrases_are_whole_phrases_of_the_sentence() -> None:
             "security, stability, and reconstruction.",
             {"Both sides", "a peace", "Ukraine’s security"},
         ),
+        (
+            "NPR's Steve Inskeep talks to Kori Schake of the American Enterprise Institute.",
+            {"NPR's Steve Inskeep", "Kori Schake of the American Enterprise Institute"},
+        ),
+        (
+            "Some spectators find they’re as much fun to watch as the athletes.",
+            {"Some spectators", "the athletes"},
+        ),
+        (
+            "They reaffirmed that any future agreement must fully uphold Ukraine’s sovereignty.",
+            {"any future agreement", "Ukraine’s sovereignty"},
+        ),
     ):
         phrases = [sentence[a:b] for a, b in noun_phrases(sentence)]
         assert expected <= set(phrases), phrases

@@ -92,9 +92,10 @@ _NOUN_ENDINGS = (
     "ence",
 )
 _WHO = frozenset("that which who".split())
+_PRONOUNS = frozenset("i you he she it we they him her us them".split())
 _LINKS = frozenset(
     "to with about for on in at from into over toward towards through against under between "
-    "across after before".split()
+    "across after before behind beyond along around near inside outside".split()
 )
 _TOKEN = re.compile(r"[$€£]?\w(?:[\w’'-]|\.(?=[\w-]))*\.?")
 _ACRONYM = re.compile(r"(?:\w\.){2,}")  # U.S. keeps its last full stop
@@ -112,6 +113,9 @@ def _kind(word: str, first: bool) -> str:
     if len(word) > 1 and word.isupper():
         return "noun"  # US, UN, NATO: not "us" or "un"
     low = word.lower().strip("’'")
+    stem, mark, rest = low.replace("’", "'").partition("'")
+    if mark and (rest in ("re", "ll", "ve", "d", "m", "t") or stem in _FUNCTION):
+        return "stop"  # they’re, we’ll, don’t, it’s, there’s
     if low == "of":
         return "of"
     if low in ("and", "&"):
@@ -137,9 +141,16 @@ def _tokens(sentence: str) -> list[_Tok]:
             text, end = text[:-1], end - 1
         if text:
             out.append(_Tok(text, start, end, _kind(text, i == 0)))
-    return [
+    out = [
         _Tok(t.text, t.start, t.end, "stop") if _verb_here(out, k) else t for k, t in enumerate(out)
     ]
+    # "Council on American-Islamic Relations": "on" and "for" inside a name join it
+    for k in range(1, len(out) - 1):
+        if out[k].text in ("on", "for") and all(
+            t.kind == "noun" and t.text[:1].isupper() for t in (out[k - 1], out[k + 1])
+        ):
+            out[k] = _Tok(out[k].text, out[k].start, out[k].end, "of")
+    return out
 
 
 def _verb_here(toks: list[_Tok], k: int) -> bool:
@@ -155,6 +166,20 @@ def _verb_here(toks: list[_Tok], k: int) -> bool:
         return True  # "to secure a resolution", "to uphold Ukraine’s sovereignty"
     if (word.endswith("ing") and prev in _BE) or (word.endswith("s") and prev in _WHO):
         return True  # "officials are meeting", "a peace that ensures"
+    before = toks[k - 1]
+    if (
+        before.text[:1].islower()
+        and before.text.endswith("s")
+        and not before.text.endswith("ss")
+        and not word.endswith("s")
+        and nxt is not None
+        and (
+            nxt.text.lower() in _LINKS
+            or nxt.kind == "det"
+            or nxt.text.lower().replace("’", "'").split("'")[0] in _PRONOUNS
+        )
+    ):
+        return True  # "the robotic cameras chase behind …": after a plural, a verb
     # "Inskeep talks to", "The Munich Security Conference ends with": after a name (not the
     # sentence's first word) and before a preposition or determiner, a word is a verb unless
     # it looks like a noun; a plural like "talks" only where no determiner opens the phrase
