@@ -15,6 +15,7 @@ from monitor.store import Store
 from monitor.tools.replay import ReplayServer, write_replay_config
 
 from .conftest import REPLAY
+from .leads_check import check_points
 
 OFF_TOPIC_PAGES = (
     "/page/www.bbc.com/news/articles/cwyknjnd706o",
@@ -116,7 +117,8 @@ def test_geneva_digest(polled: tuple[Path, ReplayServer], tmp_path: Path) -> Non
         for p in s["points"]:
             assert p["text"] in texts[p["url"]]
             assert p["from"] == origins[p["url"]]  # "feed": quoted from the feed's summary
-            assert p["lead"][1:] in p["text"] and p["lead"][0].lower() in p["text"].lower()
+        # every lead names the bullet's facet or is a whole noun phrase of its sentence
+        check_points(s["points"])
     assert ", feed summary)" in md and "feed summary</span>" in html
 
     # keywords are phrases of the day's articles, each used by at least two of them, and
@@ -152,6 +154,9 @@ def test_pages_duplicates_and_rebuilds(polled: tuple[Path, ReplayServer], tmp_pa
     assert ("Wire Service", "readout-of-peace-talks-in-geneva") in copies
     assert sum(1 for a in articles if "Readout of Peace Talks" in a["title"]) == 1
     assert "1 duplicate folded" in md
+    for s in js["stories"]:
+        check_points(s["points"])
+    assert any(p["lead"] == p["facet"] for s in js["stories"] for p in s["points"])
 
     first = (tmp_path / "digests/2025/11/2025-11-24.md").read_bytes()
     first_json = (tmp_path / "digests/2025/11/2025-11-24.json").read_bytes()

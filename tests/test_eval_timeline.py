@@ -116,6 +116,7 @@ def test_history_and_the_points_scored(tmp_path: Path, monkeypatch: pytest.Monke
         settings: Settings,
         recent: Sequence[str],
         earlier: Sequence[str],
+        year: int = 0,
     ) -> tuple[Point, ...]:
         calls.append(([a.url for a in members], list(recent), list(earlier)))
         day = members[0].window_date.isoformat()

@@ -185,6 +185,60 @@ _eval_command(
 )
 
 
+@eval_group.command("facets")
+@_path_argument
+@_split_option
+@_json_option
+def facets_command(path: Path, split: str, as_json: bool) -> None:
+    """The facet classifier on a JSONL of {id, text, facet}.
+
+    Prints accuracy, per-facet precision and recall and the most frequent confusions.
+    """
+    from monitor.tools.eval_facets import eval_facets
+
+    try:
+        result = eval_facets(path, split)
+    except MonitorError as exc:
+        fail(exc)
+        return
+    keys = ["accuracy", "macro_f1", "confident_share", "confident_precision"]
+    keys += ["baseline_facet", "baseline_accuracy", "sentences_per_second"]
+    _eval_out(result, as_json, f"Facets of {result['items']} sentences:", keys)
+    if as_json:
+        return
+    click.echo(f"  {'facet':16} {'labelled':>8} {'predicted':>9} {'precision':>9} {'recall':>7}")
+    for name, v in result["per_facet"].items():
+        click.echo(
+            f"  {name:16} {v['labelled']:8} {v['predicted']:9} "
+            f"{v['precision']:9.2f} {v['recall']:7.2f}"
+        )
+    click.echo("  most frequent confusions (label -> predicted):")
+    for c in result["confusions"]:
+        click.echo(f"    {c['count']:3}  {c['label']} -> {c['predicted']}")
+
+
+@eval_group.command("fit-facets")
+@_path_argument
+@click.option(
+    "--split",
+    type=click.Choice(["all", "tune", "test"]),
+    default="tune",
+    show_default=True,
+    help="Half of the sentences to fit on.",
+)
+def fit_facets_command(path: Path, split: str) -> None:
+    """Fit the facet model's weights on a JSONL of {id, text, facet}.
+
+    Prints JSON: what data/facet_weights.json holds (refit after changing a cue).
+    """
+    from monitor.tools.eval_facets import dumps, fit_facets
+
+    try:
+        click.echo(dumps(fit_facets(path, split)))
+    except MonitorError as exc:
+        fail(exc)
+
+
 @eval_group.command("fit-clustering")
 @_path_argument
 @click.option(

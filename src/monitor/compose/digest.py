@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from monitor import timing
-from monitor.compose import clean, highlights, summarize
+from monitor.compose import clean, highlights, leads, summarize
 from monitor.compose.inputs import DigestInputs
 from monitor.compose.model import (
     Copy,
@@ -86,10 +86,12 @@ def story_points(
     settings: Settings,
     recent: Sequence[str],
     earlier: Sequence[str],
+    year: int = 0,
 ) -> tuple[Point, ...]:
     """The points a story's section prints, in order, chosen from its members' texts under
     the novelty rules (`recent`: every point of the previous digests; `earlier`: the story's
-    own earlier points). `monitor eval timeline` scores this same function."""
+    own earlier points); `year` is the digest's (earlier years read as background).
+    `monitor eval timeline` scores this same function."""
     by_id = {a.id: a for a in members}
     picks = summarize.summarize_story(
         [summarize.SourceText(a.id, a.text, a.text_origin == "feed") for a in members],
@@ -97,15 +99,25 @@ def story_points(
         recent,
         earlier,
     )
+    if not picks:
+        return ()
+    # Each bullet's lead and place follow the role of its sentence, decided after the
+    # selection: the summariser picks the sentences, the facets order and lead them.
+    arranged = leads.arrange(
+        [p.sentence.text for p in picks],
+        leads.story_weights([summarize.opening(a.text) for a in members]),
+        year,
+    )
     return tuple(
         Point(
-            p.lead,
-            p.sentence.text,
-            by_id[p.sentence.article_id].url,
-            by_id[p.sentence.article_id].source,
-            by_id[p.sentence.article_id].text_origin,
+            led.lead,
+            picks[led.index].sentence.text,
+            by_id[picks[led.index].sentence.article_id].url,
+            by_id[picks[led.index].sentence.article_id].source,
+            by_id[picks[led.index].sentence.article_id].text_origin,
+            led.facet,
         )
-        for p in picks
+        for led in arranged
     )
 
 
@@ -164,7 +176,7 @@ def compose(inputs: DigestInputs, settings: Settings) -> Digest:
         # Only the stories that get a section are summarised; the rest are listed by title.
         with timing.stage("summarize"):
             points = (
-                story_points(members, settings, recent, earlier.get(sid, ()))
+                story_points(members, settings, recent, earlier.get(sid, ()), day.year)
                 if with_section
                 else ()
             )

@@ -13,6 +13,7 @@ class Point:
     url: str
     source: str
     origin: str = "page"  # the article's text_origin: "feed" when quoted from the feed's text
+    facet: str = ""  # the sentence's role in the story (compose/facets.py); "" when not known
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ def to_json_obj(digest: Digest) -> dict[str, Any]:
                 "points": [
                     {
                         "lead": p.lead,
+                        "facet": p.facet,
                         "text": p.text,
                         "url": safe_url(p.url),
                         "source": p.source,

@@ -141,7 +141,7 @@ def story_timeline(
         window_start = day - timedelta(days=NOVELTY_DIGESTS)
         recent = [p for d, points in printed.items() if d >= window_start for p in points]
         earlier = [p for points in printed.values() for p in points]
-        points = story_points(by_day[day], settings, recent, earlier)
+        points = story_points(by_day[day], settings, recent, earlier, day.year)
         printed[day] = tuple(p.text for p in points)
     return printed
 

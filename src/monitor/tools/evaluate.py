@@ -7,15 +7,16 @@
     summaries   JSONL {id, documents: [text], summary} -> ROUGE-1/2/L F beside a lead baseline
     timeline    folder: articles.jsonl {id, date, title, text, url?}, timeline.jsonl {date,
                 summary} -> ROUGE-1/2 F of each reference date's points beside a lead baseline
+    facets      JSONL {id, text, facet} -> accuracy, per-facet precision/recall, confusions
 
 Every evaluation uses the stages and settings the digest uses. `split` selects half of the
 items (by topic for clustering, by id otherwise) so settings can be tuned on one half and
 reported on the other.
 
 Each kind is a module of its own (eval_extraction, eval_clustering, eval_relevance,
-eval_summaries, eval_timeline); this one holds what they share: reading the data, the splits
-and the scores (F1, B-cubed, pairwise, intervals by resampling topics, ROUGE at the
-reference's length).
+eval_summaries, eval_timeline, eval_facets); this one holds what they share: reading the
+data, the splits and the scores (F1, B-cubed, pairwise, intervals by resampling topics,
+ROUGE at the reference's length).
 """
 
 from __future__ import annotations
