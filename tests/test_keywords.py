@@ -117,6 +117,13 @@ def test_a_name_and_its_shorter_forms_are_one_entry_in_the_fullest_form() -> Non
     assert counts["Vladimir Putin"] == 2 and "Putin" not in counts
     assert counts["Volodymyr Zelensky"] == 2 and "Zelenskyy" not in counts  # one name's spellings
     assert counts["Johnson"] == 1  # two fuller names: which one is meant is unknown
+    titled = highlights.names(
+        [
+            "Rubio speaks\nSecretary of State Marco Rubio met Foreign Minister Sergei Lavrov.",
+            "Rutte speaks\nNATO Secretary General Mark Rutte spoke of the Islamic State.",
+        ]
+    )
+    assert {"Marco Rubio", "Sergei Lavrov", "Mark Rutte", "Islamic State"} <= set(titled)
 
 
 def test_names_are_told_from_capitalised_words() -> None:

@@ -22,6 +22,9 @@ _NAME_RUN = re.compile(rf"(?<![\w’'-]){NAME_WORD}(?:[^\S\n]+{NAME_WORD})*")
 _NOT_FIRST = phrases.FUNCTION_WORDS - {"new", "first"}
 
 
+_TITLE_ENDS = frozenset({"State", "General"})
+
+
 @lru_cache(maxsize=50_000)
 def _common_word(lower: str) -> bool:
     """Whether news writes a word more often in lower case than capitalised (the background
@@ -55,6 +58,9 @@ def _name_parts(run: str, title_case: bool) -> list[str]:
         doubtful = title_case or i == 0
         if (
             w in phrases.NOT_NAMES
+            # the end of a title before a name: "Secretary of State Marco Rubio", "NATO
+            # Secretary General Mark Rutte" (not "Islamic State", "General Assembly")
+            or (not part and len(run_words) - i > 2 and w in _TITLE_ENDS)
             or (doubtful and re.split("[’']", lower)[0] in _NOT_FIRST)  # Both, He’d
             or ((title_case or len(run_words) == 1) and _common_word(lower))
         ):
