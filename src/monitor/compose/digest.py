@@ -223,7 +223,12 @@ def compose(inputs: DigestInputs, settings: Settings) -> Digest:
         for n, c in highlights.ranked_counts(names)[:20]
         if c > 1 and not highlights.is_topic_word(n, topic_words)
     )[:5]
-    keywords = highlights.keywords([members for _, members in ranked], names, topic_words)
+    keywords = highlights.keywords(
+        [members for _, members in ranked],
+        names,
+        topic_words,
+        highlights.stale_words(inputs.earlier_digests),
+    )
     quotes = highlights.quotes(shown, {a.id: a for a in originals})
     all_sources = tuple(sorted({a.source for a in window}))
     return Digest(

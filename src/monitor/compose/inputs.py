@@ -3,6 +3,7 @@ composing (`digest.compose`) is a pure function of this value and the settings."
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -12,6 +13,7 @@ from monitor.store import Store
 from monitor.windows import window_bounds
 
 NOVELTY_DIGESTS = 7  # nothing published in this many previous digests is repeated
+STALE_DIGESTS = 30  # a keyword's words used by most of this many previous digests are stale
 # The feed health a digest shows is the one recorded by the time it was first built (so a
 # rebuild gives the same file) and, if the feeds were polled during its window, no later
 # than this after the window closed (the service and `run --once` poll once more then).
@@ -32,8 +34,25 @@ class DigestInputs:
     feed_groups: dict[str, str] = field(default_factory=dict)  # feed name -> group
     earlier_points: dict[str, list[str]] = field(default_factory=dict)  # story -> points
     recent_points: tuple[str, ...] = ()  # every point of the previous digests
+    # the text of each of the STALE_DIGESTS digests before this one (newest first): its
+    # stories' titles and points (digest_text)
+    earlier_digests: tuple[str, ...] = ()
     feeds: tuple[FeedHealth, ...] = ()
     articles_by_feed: dict[int, int] = field(default_factory=dict)  # feed id -> articles
+
+
+def digest_text(body_json: str) -> str:
+    """What a built digest told its reader, from its archived JSON: its stories' titles and
+    points, one a line (its keywords are left out, so that they do not feed on themselves)."""
+    try:
+        body = json.loads(body_json)
+    except ValueError:
+        return ""
+    lines: list[str] = []
+    for story in body.get("stories", []) if isinstance(body, dict) else []:
+        lines.append(str(story.get("title", "")))
+        lines.extend(str(p.get("text", "")) for p in story.get("points", []))
+    return "\n".join(lines)
 
 
 def gather(settings: Settings, store: Store, day: date, now: datetime) -> DigestInputs:
@@ -55,6 +74,9 @@ def gather(settings: Settings, store: Store, day: date, now: datetime) -> Digest
         feed_groups={f.name: f.group for f in store.feeds()},
         earlier_points=store.published_points(stories, before=day),
         recent_points=tuple(store.recent_points(before=day, digests=NOVELTY_DIGESTS)),
+        earlier_digests=tuple(
+            digest_text(body) for body in store.recent_bodies(before=day, digests=STALE_DIGESTS)
+        ),
         feeds=tuple(store.feed_health([f.url for f in settings.feeds], start, health_at)),
         articles_by_feed=store.window_counts_by_feed(day),
     )

@@ -64,6 +64,16 @@ class DigestRecords(Database):
         )
         return [r[0] for r in rows]
 
+    def recent_bodies(self, before: date, digests: int) -> list[str]:
+        """The archived JSON of the last `digests` digests built before `before`, newest
+        first (digests recorded without one are left out)."""
+        rows = self._all(
+            "SELECT body_json FROM digests WHERE date < ? AND body_json != '' "
+            "ORDER BY date DESC LIMIT ?",
+            (before.isoformat(), digests),
+        )
+        return [r[0] for r in rows]
+
     def record_digest(self, written: WrittenDigest, now: datetime) -> None:
         """Record a digest just written: its counts, points and the bodies delivery sends
         (the time of its first build is kept)."""
