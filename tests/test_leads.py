@@ -124,3 +124,17 @@ def test_digest_bullets_are_the_summariser_picks_verbatim_reordered() -> None:
     texts = {a.url: a.text for a in members}
     assert all(p.text in texts[p.url] for p in story.points)
     check_points({"lead": p.lead, "facet": p.facet, "text": p.text} for p in story.points)
+
+
+def test_a_noun_after_a_name_in_a_determiners_phrase_stays_a_noun() -> None:
+    """'the Russia-Ukraine war at …' (Foreign Policy, 17 Feb 2026): 'war' was read as a verb
+    after a name, and the lead ended on 'Russia-Ukraine'."""
+    from monitor.compose.leads import noun_phrases
+
+    s = (
+        "Washington is trying to tackle Iran’s nuclear ambitions and the Russia-Ukraine war at "
+        "the same time."
+    )
+    assert "Iran’s nuclear ambitions and the Russia-Ukraine war" in [
+        s[a:b] for a, b in noun_phrases(s)
+    ]

@@ -85,10 +85,10 @@ def test_facet_quality() -> None:
     r = run_eval("facets", data, "--split", "tune")
     assert set(r) >= {"accuracy", "macro_f1", "per_facet", "confusions", "confident_precision"}
     assert r["accuracy"] >= 0.73  # measured 0.744 on the half the model was fitted on
-    assert r["confident_precision"] >= 0.90  # measured 0.919
+    assert r["confident_precision"] >= 0.92  # measured 0.934 (p >= 0.8)
     held_out = run_eval("facets", data, "--split", "test")
     assert held_out["accuracy"] >= 0.52  # measured 0.534 on the sentences not fitted on
-    assert held_out["confident_precision"] >= 0.70  # measured 0.712, for half the sentences
+    assert held_out["confident_precision"] >= 0.69  # measured 0.700, for 38 % of the sentences
     assert held_out["accuracy"] > held_out["baseline_accuracy"] + 0.3  # one facet for all: 0.197
 
 

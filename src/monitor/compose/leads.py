@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.compose.facets import CONFIDENT, ORDER, classify
+from monitor.compose.facets import CONFIDENT, LEAD_FACETS, ORDER, classify
 from monitor.text import STOPWORDS, words
 
 MAX_WORDS = 7  # a lead is a handle, not a clause
@@ -191,8 +191,10 @@ def _verb_here(toks: list[_Tok], k: int) -> bool:
     low = word.lower()
     if low.endswith(_NOUN_ENDINGS):
         return False
+    opened = any(t.kind == "det" for t in toks[max(0, k - 4) : k])
+    if opened and not low.endswith("s"):
+        return False  # "the Russia-Ukraine war at …": a determiner's phrase, its noun
     if low in _PLURALS:
-        opened = any(t.kind == "det" for t in toks[max(0, k - 4) : k])
         return not opened and nxt.text.lower() in _LINKS
     return True
 
@@ -293,7 +295,8 @@ def arrange(sentences: Sequence[str], weights: Counter[str], year: int = 0) -> l
     out = []
     for i, sentence in enumerate(sentences):
         facet, p = classify(sentence, year)
-        lead = facet if p >= CONFIDENT and facet != "Other" and facet.lower() not in taken else ""
+        named = p >= CONFIDENT and facet in LEAD_FACETS and facet.lower() not in taken
+        lead = facet if named else ""
         lead = lead or noun_phrase(sentence, weights, taken)
         if not lead:  # no noun phrase left: the facet, numbered if the story already has it
             lead = facet
