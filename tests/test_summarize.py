@@ -3,12 +3,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from monitor.compose.sentences import split_sentences
 from monitor.compose.summarize import (
     MAX_CANDIDATES,
     SourceText,
     candidates,
     lead_phrase,
-    split_sentences,
     summarize_story,
 )
 from monitor.ingest.extract import extract_text

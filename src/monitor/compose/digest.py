@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from monitor import timing
-from monitor.compose import clean, highlights, leads, summarize
+from monitor.compose import clean, highlights, leads, sentences, summarize
 from monitor.compose.inputs import DigestInputs
 from monitor.compose.model import (
     Copy,
@@ -105,7 +105,7 @@ def story_points(
     # selection: the summariser picks the sentences, the facets order and lead them.
     arranged = leads.arrange(
         [p.sentence.text for p in picks],
-        leads.story_weights([summarize.opening(a.text) for a in members]),
+        leads.story_weights([sentences.opening(a.text) for a in members]),
         year,
     )
     return tuple(
@@ -215,7 +215,7 @@ def compose(inputs: DigestInputs, settings: Settings) -> Digest:
         )
     shown = tuple(stories[: cfg.max_stories])
     # Names are counted in titles and openings: where an article says who it is about.
-    texts = [f"{a.title}\n{summarize.opening(a.text)}" for a in originals]
+    texts = [f"{a.title}\n{sentences.opening(a.text)}" for a in originals]
     names = highlights.names(texts)
     topic_words = set(query_terms(settings.topic.query))
     most = tuple(

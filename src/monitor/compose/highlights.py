@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
-from monitor.compose import phrases, summarize
+from monitor.compose import phrases, sentences
 from monitor.compose.model import Quote, Story
 from monitor.compose.phrases import NAME_WORD
 from monitor.models import StoredArticle
@@ -304,7 +304,7 @@ def quotes(stories: tuple[Story, ...], by_id: dict[int, StoredArticle]) -> tuple
             found = next(
                 (
                     (sent, who)
-                    for sent in summarize.split_sentences(summarize.opening(src.text))[:20]
+                    for sent in sentences.split_sentences(sentences.opening(src.text))[:20]
                     if sent not in used
                     # the quotation opens and closes within it: a sentence from the
                     # middle of a long quotation would be shown without its start

@@ -13,7 +13,8 @@ from monitor.tools.evaluate import eval_library, in_split, mean, read_jsonl, rou
 
 def eval_summaries(path: Path, settings: Settings, split: str = "all") -> dict[str, Any]:
     rouge_scorer = eval_library("rouge_score.rouge_scorer")
-    from monitor.compose.summarize import SourceText, split_sentences, summarize_story
+    from monitor.compose.sentences import split_sentences
+    from monitor.compose.summarize import SourceText, summarize_story
 
     rows = [r for r in read_jsonl(path) if in_split(str(r["id"]), split)]
     if not rows:

@@ -148,7 +148,7 @@ def story_timeline(
 
 def lead(articles: list[StoredArticle]) -> str:
     """The first sentence of each article, in order."""
-    from monitor.compose.summarize import split_sentences
+    from monitor.compose.sentences import split_sentences
 
     firsts = (split_sentences(a.text) for a in articles)
     return " ".join(sentences[0] for sentences in firsts if sentences)
