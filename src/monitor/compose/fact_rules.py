@@ -102,18 +102,22 @@ _NEAR_EVENT = re.compile(rf"{_EVENT.pattern}\s+(?:[\w’'-]+\s+){{0,2}}$")
 
 
 def _place(name: str) -> tuple[str, bool] | None:
-    """The longest leading part of `name` that is a place, and whether it is a country (or
-    a US state or continent). Words may follow it only if they are days or months ("in
+    """The longest leading part of `name` that is a place, and whether it is a country, a US
+    state or a continent. Words may follow it only if they are days or months ("in
     Geneva Tuesday"): "Washington Post" is not a place."""
     words = name.split()
     for n in range(len(words), 0, -1):
         head = " ".join(words[:n])
         if _NOT_PLACES.fullmatch(head) or not all(_NOT_PLACES.fullmatch(w) for w in words[n:]):
             continue
-        if gazetteer.is_country(head):  # first: "Venezuela" is also the name of a town
+        # A country before a town of its name ("Venezuela"), a town before a state
+        # ("Washington")
+        if gazetteer.is_country(head):
             return head, True
         if gazetteer.is_city(head):
             return head, False
+        if gazetteer.is_region(head):
+            return head, True
     return None
 
 
@@ -176,7 +180,8 @@ _ROLES = {
     1.0: r"spokes(?:man|woman|person)|representative|leader",  # not "official": an adjective too
 }
 _ROLE = "|".join(f"(?P<r{int(k)}>{v})" for k, v in _ROLES.items())
-_NAME_WORD = r"[A-Z][^\W\d_]*[a-z][^\W\d_]*(?:-[A-Z][^\W\d_]+)?"
+_LETTER = r"(?:[^\W\d_]|\xad)"  # a soft hyphen may sit inside a name ("Pram\xadono")
+_NAME_WORD = rf"[A-Z]{_LETTER}*[a-z]{_LETTER}*(?:-[A-Z]{_LETTER}+)?"
 _PARTICLE = r"(?:von|van|der|den|de|del|da|di|du|la|le|al|bin|ibn|el)\s+"  # Ursula von der Leyen
 _NAME = rf"(?:{_NAME_WORD}(?:\s+(?:{_PARTICLE}){{0,2}}(?:[A-Z]\.\s+)?{_NAME_WORD}){{0,2}})"
 _TITLED = re.compile(
@@ -278,7 +283,7 @@ _AFTER = re.compile(
     r"\s+(?:(?P<passive>(?:were|was|are|is|have\s+been|had\s+been)\s+(?:[a-z]+ly\s+)?"
     r"(?:[a-z]+(?:ed|en)|shot|hit|struck|held|lost|sent|caught|built)"
     r"(?:\s+(?:down|dead|back|out))?)"
-    r"|(?P<of>of\s+)?(?P<noun>[a-z][a-z-]+(?:\s+[a-z][a-z-]+){0,2}))"
+    r"|(?P<of>of\s+)?(?P<noun>[a-z][a-z-]+(?:\s+[a-z][a-z-]+){0,2}|[A-Z][a-z]+s\b))"
 )
 _IRREGULAR = frozenset("women men children people police personnel dead wounded injured".split())
 _NOT_COUNTED = frozenset(
@@ -296,8 +301,8 @@ _TELLING = frozenset(
 
 
 def _counted(phrase: str) -> str | None:
-    """The words of `phrase` up to its first plural noun ("critical surveillance cameras"),
-    or None when what is counted is not plain."""
+    """The words of `phrase` up to its first plural noun ("critical surveillance cameras",
+    "Palestinians"), or None when what is counted is not plain."""
     words = phrase.split()
     for i, w in enumerate(words):
         if len(w) < 3 or w in _NOT_COUNTED:

@@ -15,7 +15,8 @@ from functools import lru_cache
 @dataclass(frozen=True)
 class Places:
     cities: frozenset[str]  # towns of 15,000 people or more, and their spellings in Latin letters
-    countries: frozenset[str]  # countries, US states and continents
+    countries: frozenset[str]
+    regions: frozenset[str]  # US states and continents
 
 
 def preload() -> None:
@@ -37,9 +38,9 @@ def places() -> Places:
         head = name[:3].casefold()
         cities.update(a for a in city["alternatenames"] if a[:3].casefold() == head)
     countries = {c["name"] for c in gc.get_countries().values()}
-    countries.update(s["name"] for s in gc.get_us_states().values())
-    countries.update(c["name"] for c in gc.get_continents().values())
-    return Places(frozenset(cities), frozenset(countries))
+    regions = {s["name"] for s in gc.get_us_states().values()}
+    regions.update(c["name"] for c in gc.get_continents().values())
+    return Places(frozenset(cities), frozenset(countries), frozenset(regions))
 
 
 def is_city(name: str) -> bool:
@@ -48,3 +49,7 @@ def is_city(name: str) -> bool:
 
 def is_country(name: str) -> bool:
     return name in places().countries
+
+
+def is_region(name: str) -> bool:
+    return name in places().regions
