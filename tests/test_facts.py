@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from monitor.compose import fact_rules
+from monitor.compose import fact_people
 from monitor.compose.facts import LIMITS, sentence_facts, story_facts
 from monitor.compose.model import Point
 from monitor.models import StoredArticle
@@ -177,12 +177,12 @@ def test_who_has_the_role_the_sentence_gives() -> None:
 
 
 def test_who_knows_the_side_when_the_sentence_says_it() -> None:
-    sides = {NDTV[f.start : f.end]: f.side for f in fact_rules.who(NDTV)}
+    sides = {NDTV[f.start : f.end]: f.side for f in fact_people.who(NDTV)}
     assert sides == {
         "Ukrainian President Volodymyr Zelenskiy": "Ukraine",
         "US President Donald Trump": "US",
     }
-    assert {f.side for f in fact_rules.who(WH_READOUT)} == {""}
+    assert {f.side for f in fact_people.who(WH_READOUT)} == {""}
 
 
 def test_numbers_count_something() -> None:

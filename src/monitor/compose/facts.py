@@ -1,8 +1,9 @@
 """A story's facts for its Fact | Detail table: When, Where, Who, Numbers and Next.
 
 Read from the sentences of the story's chosen points first, then from the openings of its
-reports, newest first; each fact is a span of one sentence (`fact_rules`), and each sentence
-a slice of the stored text of the article it links to, so every value can be checked there.
+reports, newest first; each fact is a span of one sentence (`fact_rules`, `fact_people`), and
+each sentence a slice of the stored text of the article it links to, so every value can be
+checked there.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.compose import fact_rules
+from monitor.compose import fact_people, fact_rules
 from monitor.compose.fact_rules import Found
 from monitor.compose.model import Fact, Point
 from monitor.compose.summarize import opening, split_sentences
@@ -71,7 +72,7 @@ def sentence_facts(sentence: str, year: int | None = None) -> list[tuple[str, Fo
     whens = [f for f in fact_rules.when(sentence, year) if not _within(f, nexts)]
     out: list[tuple[str, Found]] = [("When", f) for f in whens]
     out += [("Where", f) for f in fact_rules.where(sentence) if not _within(f, nexts)]
-    out += [("Who", f) for f in fact_rules.who(sentence)]
+    out += [("Who", f) for f in fact_people.who(sentence)]
     out += [
         ("Numbers", f) for f in fact_rules.numbers(sentence) if not _within(f, [*whens, *nexts])
     ]
