@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from monitor.compose import fact_people
+from monitor.compose import fact_people, fact_rules
 from monitor.compose.facts import LIMITS, sentence_facts, story_facts
 from monitor.compose.model import Point
 from monitor.models import StoredArticle
@@ -132,6 +132,15 @@ def test_when_takes_dates_days_and_datelines() -> None:
     assert values(DAWN_ARAGHCHI, "When") == ["on Tuesday"]
     assert values(REUTERS, "When") == ["Feb 17"]
     assert values(WH_JOINT, "When", 2025) == ["On 23 November 2025"]
+
+
+def test_one_date_has_one_key_however_it_is_written() -> None:
+    keys = {
+        f.key
+        for text in ("on December 2", "on Dec. 2", "December 2nd")
+        for f in fact_rules.when(f"The singer died {text}.")
+    }
+    assert keys == {"dec 2"}
 
 
 def test_when_leaves_other_years_and_the_next_step_alone() -> None:

@@ -57,6 +57,12 @@ _CLOCK = re.compile(
 )
 
 
+def _date_key(text: str) -> str:
+    """One key for one date however it is written: "December 2" and "Dec. 2" are "dec 2"."""
+    words = re.findall(r"[a-z]+|\d+", text.casefold())
+    return " ".join(w[:3] if w.isalpha() else w for w in words if w not in ("st", "nd", "rd", "th"))
+
+
 def when(sentence: str, year: int | None = None) -> list[Found]:
     """Explicit dates ("on 23 November 2025", "Feb. 17"), days ("on Tuesday") and clock
     times. A date after "since", or with a year other than `year` (the article's), dates
@@ -71,7 +77,7 @@ def when(sentence: str, year: int | None = None) -> list[Found]:
             continue
         bare = sentence[m.end("prep") if m.group("prep") else m.start() : m.end()]
         score = (1.0 if m.group("day") and not named else 2.0) + bonus
-        out.append(Found(m.start(), m.end(), score, bare.casefold()))
+        out.append(Found(m.start(), m.end(), score, _date_key(bare)))
     for m in _CLOCK.finditer(sentence):
         out.append(Found(m.start(), m.end(), 1.0 + bonus, m.group(0).casefold()))
     return out
