@@ -51,6 +51,14 @@ def _digest(tmp_path: Path, day: str) -> tuple[str, dict, str]:  # type: ignore[
     )
 
 
+def _facts_are_verbatim(js: dict, texts: dict[str, str]) -> None:  # type: ignore[type-arg]
+    facts = [f for s in js["stories"] for f in s["facts"]]
+    assert facts
+    for f in facts:
+        assert f["value"] and f["value"] in f["sentence"], f
+        assert f["sentence"] in texts[f["url"]], f
+
+
 @pytest.fixture()
 def polled(tmp_path: Path, replay: ReplayServer) -> tuple[Path, ReplayServer]:
     config = _config(tmp_path, replay)
@@ -121,6 +129,21 @@ def test_geneva_digest(polled: tuple[Path, ReplayServer], tmp_path: Path) -> Non
         check_points(s["points"])
     assert ", feed summary)" in md and "feed summary</span>" in html
 
+    # every fact is a span of its sentence, and the sentence is verbatim in the stored text of
+    # the article it links to
+    _facts_are_verbatim(js, texts)
+    # the day after the Geneva round's first day: where it was held, who pressed whom, when,
+    # and what comes next
+    table = {(f["label"], f["value"]) for f in top["facts"]}
+    assert {
+        ("Where", "in Geneva"),
+        ("When", "on Tuesday"),
+        ("Who", "U.S. President Donald Trump"),
+        ("Next", "Negotiations will continue on Wednesday"),
+    } <= table
+    assert "| Where | [in Geneva](https://" in md and "| Top story | [" in md
+    assert "Here's a breakdown of " in md and "feeds polled successfully" in md
+
     # keywords are phrases of the day's articles, each used by at least two of them, and
     # never only the topic's own words
     with Store.open(settings.database) as store:
@@ -157,6 +180,20 @@ def test_pages_duplicates_and_rebuilds(polled: tuple[Path, ReplayServer], tmp_pa
     for s in js["stories"]:
         check_points(s["points"])
     assert any(p["lead"] == p["facet"] for s in js["stories"] for p in s["points"])
+
+    # a summit's table names its place and the people at the table
+    settings = load_settings(config, cwd=tmp_path)
+    with Store.open(settings.database) as store:
+        texts = {a.url: a.text for a in store.articles_in_window(date(2025, 11, 24))}
+    _facts_are_verbatim(js, texts)
+    table = {(f["label"], f["value"]) for f in js["stories"][0]["facts"]}
+    assert {
+        ("Where", "in Geneva"),
+        ("When", "On 23 November 2025"),
+        ("Who", "Secretary Rubio"),
+        ("Who", "Special Envoy Witkoff"),
+        ("Who", "Secretary Driscoll"),
+    } <= table
 
     first = (tmp_path / "digests/2025/11/2025-11-24.md").read_bytes()
     first_json = (tmp_path / "digests/2025/11/2025-11-24.json").read_bytes()

@@ -21,6 +21,7 @@ from monitor.compose.digest import (
     Copy,
     Digest,
     DigestArticle,
+    Fact,
     Point,
     Quote,
     SourceHealth,
@@ -64,6 +65,7 @@ def _digest() -> Digest:
         ),
         sources=("Src <b>",),
         also=(),
+        facts=(Fact(EVIL_TITLE, EVIL_TITLE, 'He said "<b>hi</b>" & left.', EVIL_URL, "Src <b>"),),
     )
     return Digest(
         date=date(2026, 2, 18),
@@ -144,6 +146,9 @@ def test_json_keeps_text_but_blanks_unsafe_urls() -> None:
     data = json.loads(to_json(_digest()))
     point = data["stories"][0]["points"][0]
     assert point["url"] == "" and point["text"] == 'He said "<b>hi</b>" & left.'
+    fact = data["stories"][0]["facts"][0]
+    assert fact["url"] == "" and fact["value"] == EVIL_TITLE
+    assert set(fact) == {"label", "value", "sentence", "url", "source", "side", "from"}
     assert data["stories"][0]["articles"][0]["duplicates"][0]["url"] == ""
     assert data["window"]["start"] == "2026-02-17T05:00:00Z"
 

@@ -17,6 +17,7 @@ from monitor.compose.digest import (
     Copy,
     Digest,
     DigestArticle,
+    Fact,
     Point,
     Quote,
     SourceHealth,
@@ -76,6 +77,20 @@ def full_digest() -> Digest:
         also=("New York Times",),
         outlets=6,
         groups=("Europe", "US <wire>"),
+        facts=(
+            Fact("When", "on Tuesday", "Talks began on Tuesday in Geneva.", cbs.url, "CBS News"),
+            Fact("Where", "in Geneva", "Talks began on Tuesday in Geneva.", cbs.url, "CBS News"),
+            Fact("Who", "envoy <Witkoff>", HOSTILE, ap.url, "AP", "US", "feed"),
+            Fact("Who", HOSTILE, HOSTILE, "javascript:alert(5)", HOSTILE),
+            Fact(
+                "Numbers",
+                "six hours",
+                "Envoys met for six hours on Tuesday.",
+                ap.url,
+                "AP",
+                origin="feed",
+            ),
+        ),
     )
     developing = Story(
         id="s111111111111",
@@ -87,6 +102,10 @@ def full_digest() -> Digest:
         sources=("DW",),
         also=("DW",),
         since_digest=date(2026, 2, 15),
+        facts=(
+            Fact("Next", HOSTILE, HOSTILE, "https://dw.example/6?a=(1)", "DW"),
+            Fact(HOSTILE, "x", HOSTILE, "data:text/html,x", HOSTILE, origin="feed"),
+        ),
     )
     stale = Story(
         id="s222222222222",

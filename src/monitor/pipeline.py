@@ -94,11 +94,13 @@ def poll(
 
 
 def _preload() -> None:
-    from monitor.compose import summarize
+    from monitor.compose import gazetteer, summarize
 
     cluster.preload()
     summarize.preload()
     import yake  # noqa: F401  # the digest's key phrases
+
+    gazetteer.preload()  # the place names of the fact tables
 
 
 def ingest(

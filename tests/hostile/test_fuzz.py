@@ -15,6 +15,7 @@ from monitor.compose.digest import (
     Copy,
     Digest,
     DigestArticle,
+    Fact,
     Point,
     Quote,
     SourceHealth,
@@ -93,6 +94,7 @@ def make_digest(title: str, text: str, source: str, url: str) -> Digest:
         (source,),
         2,
         (source,),
+        facts=(Fact(title[:9] or "Who", text, text, url, source, source, "feed"),),
     )
     return Digest(
         date=date(2026, 2, 18),
@@ -130,7 +132,7 @@ def test_markdown_text_and_json_stay_inert(title: str, text: str, source: str, u
         assert not line.lstrip().startswith("<"), line
     data = json.loads(to_json(d))
     for s in data["stories"]:
-        for p in s["points"]:
+        for p in (*s["points"], *s["facts"]):
             assert p["url"] == "" or p["url"].startswith(("http://", "https://"))
     assert "\r" not in to_text(d)
     # Nothing that would drive a terminal or reorder text when the file is read or mailed.

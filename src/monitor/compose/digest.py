@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from monitor import timing
-from monitor.compose import clean, highlights, leads, sentences, summarize
+from monitor.compose import clean, facts, highlights, leads, sentences, summarize
 from monitor.compose.inputs import DigestInputs
 from monitor.compose.model import (
     Copy,
     Digest,
     DigestArticle,
+    Fact,
     Point,
     Quote,
     SourceHealth,
@@ -33,6 +35,7 @@ __all__ = [
     "Copy",
     "Digest",
     "DigestArticle",
+    "Fact",
     "Point",
     "Quote",
     "SourceHealth",
@@ -213,7 +216,13 @@ def compose(inputs: DigestInputs, settings: Settings) -> Digest:
                 ),
             )
         )
-    shown = tuple(stories[: cfg.max_stories])
+    # The Fact | Detail tables: from each shown story's points and its reports' openings.
+    members_of = dict(ranked)
+    with timing.stage("facts"):
+        shown = tuple(
+            replace(s, facts=facts.story_facts(s.points, members_of[s.id]))
+            for s in stories[: cfg.max_stories]
+        )
     # Names are counted in titles and openings: where an article says who it is about.
     texts = [f"{a.title}\n{sentences.opening(a.text)}" for a in originals]
     names = highlights.names(texts)

@@ -17,6 +17,20 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """A fact of the news for the Fact | Detail tables: `value` is cut verbatim from
+    `sentence`, and `sentence` from the stored text of the article at `url`."""
+
+    label: str  # When | Where | Who | Numbers | Next
+    value: str
+    sentence: str
+    url: str
+    source: str
+    side: str = ""  # Who: Ukraine | Russia | US, when the sentence names the person's side
+    origin: str = "page"  # as Point.origin
+
+
+@dataclass(frozen=True)
 class Copy:
     url: str
     source: str
@@ -45,6 +59,7 @@ class Story:
     outlets: int = 0  # outlets that published it, copies included
     groups: tuple[str, ...] = ()  # feed groups (config `group`) that covered it
     since_digest: date | None = None  # the first earlier digest that had it, if one was built
+    facts: tuple[Fact, ...] = ()  # for the stories with a section (compose.facts)
 
 
 @dataclass(frozen=True)

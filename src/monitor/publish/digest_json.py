@@ -57,6 +57,18 @@ def to_json_obj(digest: Digest) -> dict[str, Any]:
                     }
                     for p in s.points
                 ],
+                "facts": [
+                    {
+                        "label": f.label,
+                        "value": f.value,
+                        "sentence": f.sentence,
+                        "url": safe_url(f.url),
+                        "source": f.source,
+                        "side": f.side or None,
+                        "from": f.origin,
+                    }
+                    for f in s.facts
+                ],
                 "reports": len(s.articles),
                 "outlets": max(s.outlets, len(s.sources)),
                 "groups": list(s.groups),

@@ -1,7 +1,7 @@
 """Digest -> Markdown, HTML and plain text, each from its template in templates/.
 
-The three formats share one structure and one wording: the helpers below (intro, facts, story
-meta, feed health...) are what the templates call. All feed-supplied text is escaped for the
+The three formats share one structure and one wording: the helpers below (intro, fact rows,
+story meta, feed health...) are what the templates call. All feed-supplied text is escaped for the
 format it lands in, and only http(s) links are emitted. Nothing here depends on the time of
 rendering, so the same digest renders to the same bytes.
 """
@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from monitor.compose.digest import Digest, DigestArticle, SourceHealth, Story
+from monitor.compose.digest import Digest, DigestArticle, Fact, SourceHealth, Story
 from monitor.text import visible
 
 if TYPE_CHECKING:
@@ -105,23 +105,35 @@ def title_of(digest: Digest) -> str:
     return f"{digest.topic} — daily breakdown, {long_date(digest.date)}"
 
 
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def intro(digest: Digest) -> str:
+    """The opening line: the window and the counts about the digest (articles, duplicates
+    folded, sources, stories, feeds)."""
     t = digest.totals
     window = (
         f"{_local(digest.window_start, digest)} – {_local(digest.window_end, digest)} "
         f"({digest.timezone})"
     )
+    failing = [s.name for s in digest.sources if s.status == "error"]
+    feeds = f"{len(digest.sources) - len(failing)} of {_n(len(digest.sources), 'feed', 'feeds')} "
+    feeds += "polled successfully" + (f" (failing: {', '.join(failing)})" if failing else "")
     if not t.articles:
         return (
-            f"No new articles on this topic, {window}. "
+            f"No new articles on this topic, {window}; {feeds}. "
             "The feed health table below shows what was polled."
         )
+    stories = len(digest.stories) + len(digest.more_stories)
+    kinds = [f"{t.new_stories} new"] * bool(t.new_stories)
+    kinds += [f"{t.developing} developing"] * bool(t.developing)
+    folded = f"; {_n(t.duplicates, 'duplicate', 'duplicates')} folded" if t.duplicates else ""
     return (
-        f"Here's a breakdown of {t.articles} new article{'s' * (t.articles != 1)} from "
-        f"{len(t.sources)} source{'s' * (len(t.sources) != 1)}, {window}, organised into "
-        f"{len(digest.stories) + len(digest.more_stories)} "
-        f"stor{'ies' if len(digest.stories) + len(digest.more_stories) != 1 else 'y'}. "
-        "Every point is quoted from the linked article."
+        f"Here's a breakdown of {_n(t.articles, 'new article', 'new articles')} from "
+        f"{_n(len(t.sources), 'source', 'sources')}, {window}, organised into "
+        f"{_n(stories, 'story', 'stories')} ({', '.join(kinds)}){folded}; {feeds}. "
+        "Every point and fact is quoted from the linked article."
     )
 
 
@@ -183,39 +195,27 @@ def empty_story(story: Story) -> str:
     return "No sentence could be quoted: only a headline or a fragment was available."
 
 
-def facts(digest: Digest) -> list[tuple[str, str]]:
-    t = digest.totals
-    rows = [
-        (
-            "Articles",
-            f"{t.articles} new · {t.duplicates} duplicate{'s' * (t.duplicates != 1)} folded",
-        ),
-        (
-            "Sources",
-            f"{len(t.sources)}"
-            + (
-                f" — {', '.join(t.sources[:8])}" + (", …" if len(t.sources) > 8 else "")
-                if t.sources
-                else ""
-            ),
-        ),
-        (
-            "Stories",
-            f"{len(digest.stories) + len(digest.more_stories)} ({t.new_stories} new, "
-            f"{t.developing} developing)",
-        ),
-    ]
-    if digest.most_mentioned:
-        rows.append(("Most mentioned", " · ".join(f"{n} ({c})" for n, c in digest.most_mentioned)))
-    failing = [s.name for s in digest.sources if s.status == "error"]
-    rows.append(
-        (
-            "Feeds",
-            f"{len(digest.sources) - len(failing)} of {len(digest.sources)} "
-            "polled successfully" + (f"; failing: {', '.join(failing)}" if failing else ""),
-        )
-    )
-    return rows
+def fact_rows(story: Story) -> list[tuple[str, list[Fact]]]:
+    """A story's Fact | Detail rows: each label once, with its values in order."""
+    rows: dict[str, list[Fact]] = {}
+    for f in story.facts:
+        rows.setdefault(f.label, []).append(f)
+    return list(rows.items())
+
+
+def most_mentioned(digest: Digest) -> str:
+    return " · ".join(f"{n} ({c})" for n, c in digest.most_mentioned)
+
+
+def glance(digest: Digest) -> Story | None:
+    """The story whose facts "At a glance" shows (the top one), if it has any."""
+    return digest.stories[0] if digest.stories and digest.stories[0].facts else None
+
+
+def fact_title(fact: Fact) -> str:
+    """The hover text of a fact's link: where it is quoted from."""
+    note = f" ({FEED_NOTE})" if fact.origin == "feed" else ""
+    return f"{fact.source}{note}: “{fact.sentence}”"
 
 
 def _environment(*, autoescape: bool) -> jinja2.Environment:
@@ -236,7 +236,10 @@ def _environment(*, autoescape: bool) -> jinja2.Environment:
         health_text=health_text,
         empty_story=empty_story,
         also_covered=also_covered,
-        facts=facts,
+        fact_rows=fact_rows,
+        fact_title=fact_title,
+        glance=glance,
+        most_mentioned=most_mentioned,
         intro=intro,
         title_of=title_of,
         feed_mark=FEED_MARK,
