@@ -193,6 +193,10 @@ _TELLING = frozenset(
 )
 
 
+_SINCE_HISTORY = re.compile(r"(?i:\b(?:in|than|first\s+time\s+in)\s+)$")
+_SPANS = re.compile(r"years|decades|centuries")
+
+
 def _counted(phrase: str) -> str | None:
     """The words of `phrase` up to its first plural noun ("critical surveillance cameras",
     "Palestinians"), or None when what is counted is not plain."""
@@ -227,6 +231,8 @@ def numbers(sentence: str) -> list[Found]:
                 counted = _counted(after.group("noun"))
                 if counted is None or (after.group("of") and num[0].isdigit()):
                     continue
+                if _SINCE_HISTORY.search(sentence, 0, m.start()) and _SPANS.fullmatch(counted):
+                    continue  # "the deadliest war … in 80 years": history, not the day's count
                 telling = counted.split()[-1] in _TELLING
                 if not (telling or num[0].isdigit()):
                     continue
