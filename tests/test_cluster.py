@@ -145,8 +145,7 @@ def test_headline_case_titles_lend_names_only_where_texts_use_them_as_names() ->
     assert not headline.names and "ukrain" in headline.title_words  # not trusted alone
     assert {"ukrain", "russia", "geneva"} <= set(sentence.names)
     profiles = [headline, text]
-    feats = list(F.evidence(profiles))
-    name_cosine = feats[C.FEATURES.index("name_cosine")]
+    name_cosine = dict(F.evidence(profiles))["name_cosine"]
     assert name_cosine[0][1] > 0.5  # Ukraine and Russia are names in the other's text
 
 

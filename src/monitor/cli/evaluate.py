@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,20 +46,24 @@ _path_argument = click.argument("path", type=click.Path(exists=True, path_type=P
 def _eval_command(
     name: str,
     doc: str,
-    run: Callable[[Context, Path, str], dict[str, Any]],
+    run: Callable[..., dict[str, Any]],
     title: Callable[[dict[str, Any]], str],
     keys: list[str],
     *,
     splits: bool = True,
     details: Callable[[dict[str, Any]], list[str]] | None = None,
+    options: Sequence[Callable[[Any], Any]] = (),
 ) -> None:
     """Register `monitor eval NAME PATH [--split] [--json]` (without --split when the data
-    has no halves); `details` adds lines below the keys in the text output."""
+    has no halves); `details` adds lines below the keys in the text output; `options` are
+    more click options, passed to `run` by name."""
 
     @pass_ctx
-    def command(ctx: Context, path: Path, as_json: bool, split: str = "all") -> None:
+    def command(
+        ctx: Context, /, path: Path, as_json: bool, split: str = "all", **more: Any
+    ) -> None:
         try:
-            result = run(ctx, path, split)
+            result = run(ctx, path, split, **more)
         except MonitorError as exc:
             fail(exc)
             return
@@ -71,7 +75,7 @@ def _eval_command(
             click.echo(line)
 
     # click lists the options in the reverse order of their decorators
-    for option in [_json_option, _split_option] if splits else [_json_option]:
+    for option in [*options, _json_option, _split_option] if splits else [_json_option]:
         command = option(command)
     eval_group.command(name, help=doc)(_path_argument(command))
 
@@ -82,10 +86,26 @@ def _run_extraction(ctx: Context, path: Path, split: str) -> dict[str, Any]:
     return eval_extraction(path, split)
 
 
-def _run_clustering(ctx: Context, path: Path, split: str) -> dict[str, Any]:
+def _run_clustering(
+    ctx: Context, path: Path, split: str, across: Path | None = None
+) -> dict[str, Any]:
     from monitor.tools.eval_clustering import eval_clustering
 
-    return eval_clustering(path, split)
+    return eval_clustering(path, split, across)
+
+
+def _across_lines(result: dict[str, Any]) -> list[str]:
+    lines = []
+    for r in result.get("across", {}).values():
+        lo, hi = r["b3_f1_interval"]
+        glo, ghi = r["b3_f1_gain_interval"]
+        lines.append(
+            f"  fitted on {r['fitted_on']}, scored on {r['scored_on']}: B-cubed F1 "
+            f"{r['b3_f1']:.4f} (P {r['b3_precision']:.4f}, R {r['b3_recall']:.4f}; 95 % "
+            f"{lo:.3f}-{hi:.3f}), plain TF-IDF {r['baseline_b3_f1']:.4f} (gain {glo:+.3f} to "
+            f"{ghi:+.3f}), cut {r['threshold']}"
+        )
+    return lines
 
 
 def _run_relevance(ctx: Context, path: Path, split: str) -> dict[str, Any]:
@@ -154,6 +174,14 @@ _eval_command(
         "topic_alone_b3_f1",
         "topic_alone_b3_precision",
         "topic_alone_b3_recall",
+    ],
+    details=_across_lines,
+    options=[
+        click.option(
+            "--across",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="A second labelled corpus: also fit on each corpus and score on the other.",
+        )
     ],
 )
 _eval_command(
@@ -248,7 +276,13 @@ def fit_facets_command(path: Path, split: str) -> None:
     show_default=True,
     help="Half of the topics to fit on.",
 )
-def fit_clustering_command(path: Path, split: str) -> None:
+@click.option(
+    "--also",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Another labelled corpus to fit on as well (its same half); each weighs the same.",
+)
+def fit_clustering_command(path: Path, split: str, also: tuple[Path, ...]) -> None:
     """Fit the story clustering's weights on a JSONL of {id, title, text, cluster_id}.
 
     Prints JSON: the weights and bias that cluster.py holds (refit after changing a feature).
@@ -256,6 +290,6 @@ def fit_clustering_command(path: Path, split: str) -> None:
     from monitor.tools.eval_clustering import fit_clustering
 
     try:
-        click.echo(json.dumps(fit_clustering(path, split), indent=2))
+        click.echo(json.dumps(fit_clustering(path, split, also=also), indent=2))
     except MonitorError as exc:
         fail(exc)

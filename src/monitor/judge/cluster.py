@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +38,32 @@ WEIGHTS = (7.68, 4.90, -1.27, -1.12, -0.76, -0.55, -1.18)
 BIAS = -3.21
 THRESHOLD = 0.5  # average probability at which two groups are one event
 MIN_COSINE = 0.05  # pairs sharing less are never one event (the model was fitted above it)
+
+
+MAX_DAYS_APART = 10.0  # articles published further apart are never one event
+
+
+def far_apart(times: Sequence[float | None]) -> Any:
+    """n×n bool: both times known (POSIX seconds) and more than MAX_DAYS_APART apart."""
+    import numpy as np
+
+    t = np.array([np.nan if x is None else x for x in times], dtype=np.float64) / 86400.0
+    with np.errstate(invalid="ignore"):
+        return np.abs(t[:, None] - t[None, :]) > MAX_DAYS_APART
+
+
+@dataclass(frozen=True)
+class Model:
+    """Which evidence counts (features.ALL_FEATURES' names), its weights in the log-odds of
+    one event, the bias, and the average probability at which two groups are one event."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float = THRESHOLD
+
+
+MODEL = Model(FEATURES, WEIGHTS, BIAS, THRESHOLD)
 
 
 @dataclass(frozen=True)
@@ -60,19 +86,24 @@ def preload() -> None:
     import scipy.sparse  # noqa: F401
 
 
-def same_event(profiles: list[Profile]) -> Any:
-    """n×n float32 probabilities that two articles report one event (1 on the diagonal)."""
+def same_event(
+    profiles: list[Profile],
+    model: Model = MODEL,
+    times: Sequence[float | None] | None = None,
+) -> Any:
+    """n×n float32 probabilities that two articles report one event (1 on the diagonal);
+    `times` (POSIX seconds or None) for a model that weighs the time apart."""
     import numpy as np
 
     n = len(profiles)
-    z = np.full((n, n), BIAS, dtype=np.float32)
+    z = np.full((n, n), model.bias, dtype=np.float32)
     unrelated = np.zeros((n, n), dtype=bool)
-    for i, (w, f) in enumerate(zip(WEIGHTS, evidence(profiles), strict=True)):
-        if i == 0:  # the cosine, which `evidence` uses again: not scaled in place
+    weight = dict(zip(model.features, model.weights, strict=True))
+    for name, f in evidence(profiles, ("cosine", *model.features), times):
+        if name == "cosine":  # pairs sharing too few words are never one event
             np.less(f, MIN_COSINE, out=unrelated)
-            z += np.float32(w) * f
-        else:
-            f *= np.float32(w)
+        if name in weight:
+            f *= np.float32(weight[name])
             z += f
         del f
     # the logistic function, in place
@@ -81,6 +112,8 @@ def same_event(profiles: list[Profile]) -> Any:
     z += 1.0
     np.reciprocal(z, out=z)
     z[unrelated] = 0.0
+    if times is not None:  # reports of one event come within days of each other
+        z[far_apart(times)] = 0.0
     np.fill_diagonal(z, 1.0)
     return z
 
@@ -114,7 +147,11 @@ def _order(item: ClusterItem) -> tuple[bool, datetime, int]:
 
 
 def assign_stories(
-    existing: list[ClusterItem], new: list[ClusterItem], *, threshold: float = THRESHOLD
+    existing: list[ClusterItem],
+    new: list[ClusterItem],
+    *,
+    threshold: float | None = None,
+    model: Model = MODEL,
 ) -> dict[int, str]:
     """Story id for each new item: an existing story it joins, or a new one it founds.
 
@@ -125,9 +162,11 @@ def assign_stories(
     known = sorted((it for it in existing if it.story_id is not None), key=_order)[-BATCH:]
     result: dict[int, str] = {}
     profiles: dict[int, Profile] = {}  # a batch's articles are the next batch's known ones
+    if threshold is not None:
+        model = replace(model, threshold=threshold)
     for start in range(0, len(ordered), BATCH):
         chunk = ordered[start : start + BATCH]
-        assigned = _assign_batch(known, chunk, threshold, profiles)
+        assigned = _assign_batch(known, chunk, model, profiles)
         result.update(assigned)
         known = [
             *known,
@@ -140,7 +179,7 @@ def assign_stories(
 def _assign_batch(
     known: list[ClusterItem],
     new: list[ClusterItem],
-    threshold: float,
+    model: Model,
     profiles: dict[int, Profile],
 ) -> dict[int, str]:
     """Cluster `new` among themselves, then take the groups in order: each joins the story
@@ -159,7 +198,9 @@ def _assign_batch(
     for it in items:  # `profiles` keeps them for the next batch
         if it.id not in profiles:
             profiles[it.id] = profile(it.title, it.text)
-    sim = same_event([profiles[it.id] for it in items])
+    threshold = model.threshold
+    posix = [None if it.time is None else it.time.timestamp() for it in items]
+    sim = same_event([profiles[it.id] for it in items], model, posix)
     k = len(new)
     groups = average_link_groups(sim[:k, :k], threshold)
     n_groups = len(groups)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.text import STOPWORDS, Background, background, stem, words
@@ -42,13 +42,17 @@ class Profile:
     weekdays: frozenset[str]
     numbers: frozenset[str]  # other than years
     title_words: frozenset[str] = frozenset()  # a Headline Case title's capitalised words
+    title_terms: Counter[str] = field(default_factory=Counter)  # title's stems (title_cosine)
 
 
 def profile(title: str, text: str) -> Profile:
     lead = " ".join(text.split()[:LEAD_WORDS])
-    toks = words(title) * TITLE_WEIGHT + words(lead)
-    counts: Counter[str] = Counter(
-        stem(w) for w in toks if len(w) > 2 and not w.isdigit() and w not in STOPWORDS
+    title_terms: Counter[str] = Counter(
+        stem(w) for w in words(title) if len(w) > 2 and not w.isdigit() and w not in STOPWORDS
+    )
+    counts: Counter[str] = Counter({t: TITLE_WEIGHT * c for t, c in title_terms.items()})
+    counts.update(
+        stem(w) for w in words(lead) if len(w) > 2 and not w.isdigit() and w not in STOPWORDS
     )
     capitals = _NAME.findall(lead)
     # A title's capitals mark names only when it is written as a sentence; in Headline Case
@@ -70,6 +74,7 @@ def profile(title: str, text: str) -> Profile:
         weekdays=frozenset(c for c in capitals if c in _WEEKDAYS),
         numbers=numbers - years,
         title_words=frozenset(title_names) if headline else frozenset(),
+        title_terms=title_terms,
     )
 
 
@@ -80,29 +85,110 @@ def _headline_case(title: str) -> bool:
     return bool(longer) and sum(w[0].isupper() for w in longer) >= 0.8 * len(longer)
 
 
-def evidence(profiles: list[Profile]) -> Iterator[Any]:
-    """Each feature of cluster.FEATURES in turn (the first is the TF-IDF cosine), as an n×n
-    float32 matrix; one at a time, so that a batch of 2,000 articles holds few such
-    matrices."""
+# Every feature evidence() can compute, in the order it yields them. The model (cluster.py)
+# weighs a chosen subset; the others are not computed.
+ALL_FEATURES = (
+    "cosine",  # TF-IDF cosine (title weighted, opening words, names boosted)
+    "name_cosine",  # cosine of the names alone, plain log-tf
+    "rare_name_cosine",  # cosine of the names weighted by rarity in the batch and background
+    "title_cosine",  # TF-IDF cosine of the titles alone
+    "lead_name",  # each article's most-mentioned names missing from the other
+    "years",  # disjoint years, months, weekdays, other numbers
+    "months",
+    "weekdays",
+    "numbers",
+    "days_apart",  # publication times apart, in days, up to DAYS_APART (0 when unknown)
+    # Signed versions of the conflicts: +1 where both hold values and share one, -1 where
+    # they share none, 0 where either has none; so an article too short to mention any
+    # (a feed summary) is neither evidence for nor against.
+    "lead_name_signed",
+    "years_signed",
+    "months_signed",
+    "weekdays_signed",
+    "numbers_signed",
+)
+DAYS_APART = 7.0
+
+
+def evidence(
+    profiles: list[Profile],
+    wanted: Sequence[str] = ALL_FEATURES,
+    times: Sequence[float | None] | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """(name, n×n float32 matrix) for each feature of `wanted`, in ALL_FEATURES' order, one at
+    a time, so that a batch of 2,000 articles holds few such matrices. `times` are POSIX
+    seconds (None: unknown) for days_apart. The TF-IDF cosine is always computed (the other
+    cosines fall back on it for articles without names)."""
     import numpy as np
 
+    want = set(wanted)
     cos = _cosines(tfidf([p.terms for p in profiles], background=background()))
-    yield cos
+    if "cosine" in want:
+        yield "cosine", cos
     known = {n for p in profiles for n in p.names}
     named = [p.names + Counter(p.title_words & known) for p in profiles]
-    # Plain log-tf for names: a batch's name frequencies are too few to weigh them by.
-    names = tfidf([Counter({"=" + k: v for k, v in c.items()}) for c in named], idf=False)
-    name_cos = _cosines(names)
     # Without names (a short feed summary, say) the words stand in for them.
     unnamed = np.array([not c for c in named])
     either = unnamed[:, None] | unnamed[None, :]
-    name_cos[either] = cos[either]
+    name_terms = [Counter({"=" + k: v for k, v in c.items()}) for c in named]
+    if "name_cosine" in want:
+        # Plain log-tf: a batch's own name frequencies are too few to weigh them by.
+        name_cos = _cosines(tfidf(name_terms, idf=False))
+        name_cos[either] = cos[either]
+        yield "name_cosine", name_cos
+        del name_cos
+    if "rare_name_cosine" in want:
+        # Names every article of the batch shares (a beat's Trump, Putin) weigh little;
+        # counting the background news keeps a small batch's weights sane.
+        rare = _cosines(tfidf(name_terms, background=background()))
+        rare[either] = cos[either]
+        yield "rare_name_cosine", rare
+        del rare
     del either, cos
-    yield name_cos
-    del name_cos
-    yield _lead_name_conflict(profiles, named)
+    if "title_cosine" in want:
+        yield (
+            "title_cosine",
+            _cosines(tfidf([p.title_terms for p in profiles], background=background())),
+        )
+    if "lead_name" in want:
+        yield "lead_name", _lead_name_conflict(profiles, named)
     for values in ("years", "months", "weekdays", "numbers"):
-        yield _conflict([getattr(p, values) for p in profiles])
+        if values in want:
+            yield values, _conflict([getattr(p, values) for p in profiles])
+    if "days_apart" in want:
+        yield "days_apart", _days_apart(times or [None] * len(profiles))
+    if "lead_name_signed" in want:
+        missing = _lead_name_conflict(profiles, named)
+        has = np.array([max(p.names.values(), default=0) >= 2 for p in profiles])
+        signed = 1.0 - 2.0 * missing
+        signed[~(has[:, None] | has[None, :])] = 0.0
+        yield "lead_name_signed", signed.astype(np.float32)
+    for values in ("years", "months", "weekdays", "numbers"):
+        if values + "_signed" in want:
+            yield values + "_signed", _signed([getattr(p, values) for p in profiles])
+
+
+def _signed(sets: list[frozenset[str]]) -> Any:
+    """+1 where both items hold values and share one, -1 where they share none, else 0."""
+    import numpy as np
+
+    has = np.array([bool(s) for s in sets])
+    out = np.empty((len(sets), len(sets)), dtype=np.float32)
+    for r, shared in _products(_incidence(sets)):
+        both = has[r : r + len(shared), None] & has[None, :]
+        out[r : r + len(shared)] = np.where(both, np.where(shared > 0, 1.0, -1.0), 0.0)
+    return out
+
+
+def _days_apart(times: Sequence[float | None]) -> Any:
+    """|t_i - t_j| in days, capped at DAYS_APART; 0 where either time is unknown."""
+    import numpy as np
+
+    t = np.array([np.nan if x is None else x for x in times], dtype=np.float64) / 86400.0
+    out = np.abs(t[:, None] - t[None, :])
+    np.nan_to_num(out, copy=False, nan=0.0)
+    np.minimum(out, DAYS_APART, out=out)
+    return out.astype(np.float32)
 
 
 def _products(m: Any, rows: int = 256) -> Iterator[tuple[int, Any]]:

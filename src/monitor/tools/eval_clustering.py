@@ -55,26 +55,41 @@ def _clustering_docs(
     return docs, selected, tune
 
 
-def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
-    from monitor.judge.cluster import ClusterItem, assign_stories
+def _items(batch: list[dict[str, Any]]) -> list[Any]:
+    from monitor.judge.cluster import ClusterItem
 
+    return [
+        ClusterItem(
+            id=i,
+            title=str(d.get("title") or ""),
+            text=str(d.get("text") or ""),
+            time=_parse_date(d.get("date")),
+            seed=str(d["id"]),
+        )
+        for i, d in enumerate(batch)
+    ]
+
+
+def _cluster(batch: list[dict[str, Any]], model: Any) -> dict[str, str]:
+    from monitor.judge.cluster import assign_stories
+
+    assigned = assign_stories([], _items(batch), model=model)
+    return {str(batch[i]["id"]): sid for i, sid in assigned.items()}
+
+
+def eval_clustering(
+    path: Path, split: str = "all", across: Path | None = None, model: Any = None
+) -> dict[str, Any]:
+    """Scores of the shipped model (or `model`) on the selected half of `path`; with
+    `across`, also the leave-one-corpus-out figures over the same half of both corpora: a
+    model fitted on one (features as shipped, weights and cut fitted there) scored on the
+    other, both ways."""
+    from monitor.judge.cluster import MODEL
+
+    model = model or MODEL
     docs, selected, tune = _clustering_docs(path, split)
-
-    def cluster(batch: list[dict[str, Any]]) -> dict[str, str]:
-        items = [
-            ClusterItem(
-                id=i,
-                title=str(d.get("title") or ""),
-                text=str(d.get("text") or ""),
-                time=_parse_date(d.get("date")),
-                seed=str(d["id"]),
-            )
-            for i, d in enumerate(batch)
-        ]
-        return {str(batch[i]["id"]): sid for i, sid in assign_stories([], items).items()}
-
     started = time.perf_counter()
-    pred = cluster(selected)
+    pred = _cluster(selected, model)
     elapsed = time.perf_counter() - started
     gold = {str(d["id"]): str(d["cluster_id"]) for d in selected}
     bp, br, bf = b_cubed(pred, gold)
@@ -83,21 +98,17 @@ def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
     alone: dict[str, str] = {}
     for topic in sorted(set(topic_of.values()), key=natural_key):
         batch = [d for d in selected if topic_of[str(d["id"])] == topic]
-        alone.update({d: f"{topic}/{sid}" for d, sid in cluster(batch).items()})
+        alone.update({d: f"{topic}/{sid}" for d, sid in _cluster(batch, model).items()})
     ap, ar, af = b_cubed(alone, gold)
     pp, pr, pf = pairwise(pred, gold)
     # The baseline: plain TF-IDF average-link clustering, its threshold tuned on the tuning
     # topics (whatever split is scored), then applied to the selected documents.
     tune_docs = [d for d in docs if str(d.get("topic_id", d["id"])) in tune] or selected
-    tune_gold = {str(d["id"]): str(d["cluster_id"]) for d in tune_docs}
-    best_t = max(
-        BASELINE_THRESHOLDS,
-        key=lambda t: (b_cubed(_baseline_labels(tune_docs, t), tune_gold)[2], -t),
-    )
+    best_t = _baseline_threshold(tune_docs)
     base = _baseline_labels(selected, best_t)
     base_f1 = b_cubed(base, gold)[2]
     f1_interval, gain_interval = topic_intervals(topic_of, pred, base, gold)
-    return {
+    result = {
         "documents": len(selected),
         "clusters": len(set(pred.values())),
         "gold_clusters": len(set(gold.values())),
@@ -116,43 +127,145 @@ def eval_clustering(path: Path, split: str = "all") -> dict[str, Any]:
         "topic_alone_b3_precision": ap,
         "topic_alone_b3_recall": ar,
     }
+    if across is not None:  # the same half of each corpus
+        other = _clustering_docs(across, split)[1]
+        result["across"] = {
+            "fitted_on_other": _across(other, selected, model.features, across.name, path.name),
+            "fitted_on_this": _across(selected, other, model.features, path.name, across.name),
+        }
+    return result
 
 
-def fit_clustering(path: Path, split: str = "tune", l2: float = 1.0) -> dict[str, Any]:
-    """Fit the clustering model's weights (cluster.FEATURES, BIAS) by L2-regularised logistic
-    regression on the pairs of selected documents that share at least MIN_COSINE: 1 when
-    they are labelled one event. Prints what cluster.py holds; refit after changing a
-    feature."""
+def _across(
+    fit_docs: list[dict[str, Any]],
+    score_docs: list[dict[str, Any]],
+    features: tuple[str, ...],
+    fit_name: str,
+    score_name: str,
+) -> dict[str, Any]:
+    """A model fitted on all of `fit_docs` (weights and cut), scored on all of
+    `score_docs`, beside plain TF-IDF whose threshold was tuned on `fit_docs` too."""
+    model = fit_model([fit_docs], features)
+    gold = {str(d["id"]): str(d["cluster_id"]) for d in score_docs}
+    pred = _cluster(score_docs, model)
+    bp, br, bf = b_cubed(pred, gold)
+    best_t = _baseline_threshold(fit_docs)
+    base = _baseline_labels(score_docs, best_t)
+    topic_of = {str(d["id"]): str(d.get("topic_id", d["id"])) for d in score_docs}
+    f1_interval, gain_interval = topic_intervals(topic_of, pred, base, gold)
+    return {
+        "fitted_on": fit_name,
+        "scored_on": score_name,
+        "b3_f1": bf,
+        "b3_precision": bp,
+        "b3_recall": br,
+        "b3_f1_interval": f1_interval,
+        "baseline_b3_f1": b_cubed(base, gold)[2],
+        "baseline_threshold": best_t,
+        "b3_f1_gain_interval": gain_interval,
+        "threshold": model.threshold,
+        "weights": dict(zip(model.features, model.weights, strict=True)),
+        "bias": model.bias,
+    }
+
+
+def _baseline_threshold(tune_docs: list[dict[str, Any]]) -> float:
+    tune_gold = {str(d["id"]): str(d["cluster_id"]) for d in tune_docs}
+    return max(
+        BASELINE_THRESHOLDS,
+        key=lambda t: (b_cubed(_baseline_labels(tune_docs, t), tune_gold)[2], -t),
+    )
+
+
+def _pairs(docs: list[dict[str, Any]], features: tuple[str, ...]) -> tuple[Any, Any]:
+    """The evidence (a row per pair sharing at least MIN_COSINE: `features`, then 1 for
+    the bias) and whether each pair is labelled one event."""
+    import numpy as np
+
+    from monitor.judge.cluster import MIN_COSINE, far_apart
+    from monitor.judge.features import evidence, profile
+
+    labels = np.array([str(d["cluster_id"]) for d in docs])
+    profiles = [profile(str(d.get("title") or ""), str(d.get("text") or "")) for d in docs]
+    stamps = [None if (t := _parse_date(d.get("date"))) is None else t.timestamp() for d in docs]
+    found: dict[str, Any] = {}
+    pick = None
+    for name, f in evidence(profiles, ("cosine", *features), stamps):
+        if name == "cosine":  # the pairs the model decides (cluster.same_event)
+            pick = np.triu((f >= MIN_COSINE) & ~far_apart(stamps), 1)
+        found[name] = f
+    assert pick is not None
+    columns = [found[name][pick].astype(np.float64) for name in features]
+    x = np.stack([*columns, np.ones(int(pick.sum()))], axis=1)
+    y = (labels[:, None] == labels[None, :])[pick].astype(np.float64)
+    return x, y
+
+
+def fit_weights(
+    corpora: list[list[dict[str, Any]]], features: tuple[str, ...], l2: float = 1.0
+) -> tuple[tuple[float, ...], float, int, int]:
+    """L2-regularised logistic regression over the pairs of each corpus that share at least
+    MIN_COSINE (1 when labelled one event); each corpus weighs the same in the loss, however
+    many pairs it has. The weights, the bias, the pairs and the same-event pairs."""
     import numpy as np
     from scipy.optimize import minimize
 
-    from monitor.judge.cluster import FEATURES, MIN_COSINE
-    from monitor.judge.features import evidence, profile
-
-    _, selected, _ = _clustering_docs(path, split)
-    labels = np.array([str(d["cluster_id"]) for d in selected])
-    columns = []
-    profiles = [profile(str(d.get("title") or ""), str(d.get("text") or "")) for d in selected]
-    for i, f in enumerate(evidence(profiles)):
-        if i == 0:  # the cosine
-            pick = np.triu(f >= MIN_COSINE, 1)
-        columns.append(f[pick].astype(np.float64))
-    x = np.stack([*columns, np.ones(len(columns[0]))], axis=1)
-    y = (labels[:, None] == labels[None, :])[pick].astype(np.float64)
-    ridge = np.r_[np.full(len(FEATURES), l2), 0.0]  # the bias is not shrunk
+    data = [_pairs(docs, features) for docs in corpora]
+    total = sum(len(y) for _, y in data)
+    ridge = np.r_[np.full(len(features), l2), 0.0]  # the bias is not shrunk
 
     def loss(w: Any) -> tuple[float, Any]:
-        z = x @ w
-        value = float(np.sum(np.logaddexp(0.0, z) - y * z) + np.sum(ridge * w * w))
-        grad = x.T @ (1.0 / (1.0 + np.exp(-z)) - y) + 2.0 * ridge * w
+        value, grad = float(np.sum(ridge * w * w)), 2.0 * ridge * w
+        for x, y in data:
+            scale = total / (len(data) * len(y))  # one corpus's share of the loss
+            z = x @ w
+            value += scale * float(np.sum(np.logaddexp(0.0, z) - y * z))
+            grad = grad + scale * (x.T @ (1.0 / (1.0 + np.exp(-z)) - y))
         return value, grad
 
-    w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
+    w = minimize(loss, np.zeros(len(features) + 1), jac=True, method="L-BFGS-B").x
+    weights = tuple(round(float(v), 2) for v in w[:-1])
+    return weights, round(float(w[-1]), 2), total, int(sum(y.sum() for _, y in data))
+
+
+CUTS = tuple(round(0.3 + 0.05 * i, 2) for i in range(9))  # 0.30 … 0.70
+
+
+def fit_model(corpora: list[list[dict[str, Any]]], features: tuple[str, ...]) -> Any:
+    """Weights fitted on `corpora`, and the cut that gives the best mean B-cubed F1 there."""
+    from dataclasses import replace
+
+    from monitor.judge.cluster import Model
+
+    weights, bias, _, _ = fit_weights(corpora, features)
+    model = Model(features, weights, bias)
+
+    def mean_f1(cut: float) -> float:
+        m = replace(model, threshold=cut)
+        return sum(
+            b_cubed(_cluster(docs, m), {str(d["id"]): str(d["cluster_id"]) for d in docs})[2]
+            for docs in corpora
+        ) / len(corpora)
+
+    best = max(CUTS, key=lambda c: (round(mean_f1(c), 4), -abs(c - 0.5)))
+    return replace(model, threshold=best)
+
+
+def fit_clustering(
+    path: Path, split: str = "tune", l2: float = 1.0, also: tuple[Path, ...] = ()
+) -> dict[str, Any]:
+    """Fit the clustering model's weights (cluster.FEATURES, BIAS) on the selected half of
+    `path` and of each of `also`. Prints what cluster.py holds; refit after changing a
+    feature."""
+    from monitor.judge.cluster import FEATURES
+
+    corpora = [_clustering_docs(p, split)[1] for p in (path, *also)]
+    weights, bias, pairs, same = fit_weights(corpora, FEATURES, l2)
     return {
-        "pairs": int(pick.sum()),
-        "same_event_pairs": int(y.sum()),
-        "weights": {name: round(float(v), 2) for name, v in zip(FEATURES, w[:-1], strict=True)},
-        "bias": round(float(w[-1]), 2),
+        "pairs": pairs,
+        "same_event_pairs": same,
+        "weights": dict(zip(FEATURES, weights, strict=True)),
+        "bias": bias,
     }
 
 
