@@ -150,18 +150,19 @@ def test_headline_case_titles_lend_names_only_where_texts_use_them_as_names() ->
 
 
 def test_fitted_weights_are_the_ones_the_model_holds() -> None:
-    """`monitor eval fit-clustering` on the tuning topics gives cluster.py's constants:
-    a change to a feature must be followed by a refit."""
+    """`monitor eval fit-clustering` on the tuning halves of both corpora gives
+    cluster.py's constants: a change to a feature must be followed by a refit."""
     from pathlib import Path
 
     from monitor.tools.eval_clustering import fit_clustering
 
-    data = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "ecbplus.jsonl"
-    fitted = fit_clustering(data, "tune")
-    assert fitted["weights"]["cosine"] > 0 and fitted["weights"]["name_cosine"] > 0
+    data = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
+    fitted = fit_clustering(data / "ecbplus.jsonl", "tune", also=(data / "clusters-feb2026.jsonl",))
+    assert fitted["weights"]["cosine"] > 0
     for name, weight in zip(C.FEATURES, C.WEIGHTS, strict=True):
         assert abs(fitted["weights"][name] - weight) <= 0.011, name
     assert abs(fitted["bias"] - C.BIAS) <= 0.011
+    assert fitted["threshold"] == C.THRESHOLD
 
 
 def test_probabilities_hardly_depend_on_the_batch() -> None:

@@ -228,16 +228,18 @@ def fit_weights(
     return weights, round(float(w[-1]), 2), total, int(sum(y.sum() for _, y in data))
 
 
-CUTS = tuple(round(0.3 + 0.05 * i, 2) for i in range(9))  # 0.30 … 0.70
+CUTS = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # 0.20 … 0.70
 
 
-def fit_model(corpora: list[list[dict[str, Any]]], features: tuple[str, ...]) -> Any:
+def fit_model(
+    corpora: list[list[dict[str, Any]]], features: tuple[str, ...], l2: float = 1.0
+) -> Any:
     """Weights fitted on `corpora`, and the cut that gives the best mean B-cubed F1 there."""
     from dataclasses import replace
 
     from monitor.judge.cluster import Model
 
-    weights, bias, _, _ = fit_weights(corpora, features)
+    weights, bias, _, _ = fit_weights(corpora, features, l2)
     model = Model(features, weights, bias)
 
     def mean_f1(cut: float) -> float:
@@ -254,18 +256,20 @@ def fit_model(corpora: list[list[dict[str, Any]]], features: tuple[str, ...]) ->
 def fit_clustering(
     path: Path, split: str = "tune", l2: float = 1.0, also: tuple[Path, ...] = ()
 ) -> dict[str, Any]:
-    """Fit the clustering model's weights (cluster.FEATURES, BIAS) on the selected half of
-    `path` and of each of `also`. Prints what cluster.py holds; refit after changing a
-    feature."""
+    """Fit the clustering model (cluster.FEATURES' weights, BIAS and the cut, THRESHOLD) on
+    the selected half of `path` and of each of `also`, each corpus weighing the same. Prints
+    what cluster.py holds; refit after changing a feature."""
     from monitor.judge.cluster import FEATURES
 
     corpora = [_clustering_docs(p, split)[1] for p in (path, *also)]
-    weights, bias, pairs, same = fit_weights(corpora, FEATURES, l2)
+    _, _, pairs, same = fit_weights(corpora, FEATURES, l2)
+    model = fit_model(corpora, FEATURES, l2)
     return {
         "pairs": pairs,
         "same_event_pairs": same,
-        "weights": dict(zip(FEATURES, weights, strict=True)),
-        "bias": bias,
+        "weights": dict(zip(FEATURES, model.weights, strict=True)),
+        "bias": model.bias,
+        "threshold": model.threshold,
     }
 
 
