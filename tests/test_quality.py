@@ -41,14 +41,46 @@ def test_clustering_quality() -> None:
     data = str(DATA / "ecbplus.jsonl")
     r = run_eval("clustering", data, "--split", "tune")
     assert set(r) >= {"b3_f1", "b3_precision", "b3_recall", "pair_f1", "docs_per_second"}
-    assert r["b3_f1"] >= 0.905  # measured 0.9135; the model's weights were fitted here
-    # each topic clustered alone, as the monitor's batches are: measured 0.9133
-    assert r["topic_alone_b3_f1"] >= 0.905
+    assert set(r) >= {"baseline_b3_f1", "b3_f1_interval", "b3_f1_gain_interval"}
+    assert r["b3_f1"] >= 0.92  # measured 0.929; the model's weights were fitted here
+    # each topic clustered alone, as the monitor's batches are: measured 0.925
+    assert r["topic_alone_b3_f1"] >= 0.915
     held_out = run_eval("clustering", data, "--split", "test")
-    assert held_out["b3_f1"] >= 0.89  # measured 0.8984 on the topics not used for fitting
-    assert held_out["topic_alone_b3_f1"] >= 0.88  # measured 0.8911
-    assert held_out["pair_f1"] >= 0.85  # measured 0.8616
-    assert held_out["b3_f1"] > held_out["baseline_b3_f1"] + 0.03  # plain TF-IDF: 0.8435
+    assert held_out["b3_f1"] >= 0.91  # measured 0.919 on the topics not used for fitting
+    assert held_out["topic_alone_b3_f1"] >= 0.91  # measured 0.918
+    assert held_out["pair_f1"] >= 0.87  # measured 0.878
+    assert held_out["b3_f1"] > held_out["baseline_b3_f1"] + 0.05  # plain TF-IDF: 0.843
+
+
+def test_clustering_quality_on_a_days_world_news() -> None:
+    """The Feb 2026 feeds (short summaries of every beat): half of the beats were used for
+    fitting along with ECB+, the other half is held out."""
+    data = str(DATA / "clusters-feb2026.jsonl")
+    r = run_eval("clustering", data, "--split", "tune")
+    assert r["b3_f1"] >= 0.92  # measured 0.930
+    held_out = run_eval("clustering", data, "--split", "test")
+    assert held_out["b3_f1"] >= 0.89  # measured 0.897
+    assert held_out["b3_precision"] >= 0.87  # measured 0.878 (the ECB+-only model: 0.627)
+    assert held_out["b3_f1"] > held_out["baseline_b3_f1"]  # plain TF-IDF: 0.894
+
+
+def test_clustering_across_corpora() -> None:
+    """Leave one corpus out, on the held-out halves: fitted on one corpus's, scored on the
+    other's, beside plain TF-IDF whose threshold was tuned on the fitting corpus."""
+    r = run_eval(
+        "clustering",
+        str(DATA / "clusters-feb2026.jsonl"),
+        "--split",
+        "test",
+        "--across",
+        str(DATA / "ecbplus.jsonl"),
+    )
+    on_feb, on_ecb = r["across"]["fitted_on_other"], r["across"]["fitted_on_this"]
+    assert on_feb["scored_on"] == "clusters-feb2026.jsonl"
+    assert on_feb["b3_f1"] >= 0.885  # measured 0.895
+    assert on_feb["b3_f1"] > on_feb["baseline_b3_f1"]  # 0.877
+    assert on_ecb["b3_f1"] >= 0.81  # measured 0.821
+    assert on_ecb["b3_f1"] > on_ecb["baseline_b3_f1"] + 0.1  # 0.693
 
 
 def test_relevance_quality() -> None:
