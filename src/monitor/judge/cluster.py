@@ -31,6 +31,7 @@ from monitor.models import NewArticle, StoredArticle
 WINDOW = timedelta(days=3)  # a story quiet for longer than this is not joined
 MAX_STORY_SIZE = 300  # a story that big is a topic, not an event
 BATCH = 1000  # new articles clustered together; more are taken in time-ordered batches
+JOIN_TOP = 5  # a group joins a story by its mean probability with this many closest members
 
 # The evidence (features.ALL_FEATURES' names), in this order, and its weights in the
 # log-odds that two articles report one event: the TF-IDF cosine, and whether the articles'
@@ -44,7 +45,7 @@ BATCH = 1000  # new articles clustered together; more are taken in time-ordered 
 FEATURES = ("cosine", "lead_name_signed", "numbers_signed", "years_signed", "weekdays_signed")
 WEIGHTS = (12.89, 0.78, 0.78, 1.43, 0.73)
 BIAS = -5.04
-THRESHOLD = 0.25  # average probability at which two groups are one event
+THRESHOLD = 0.3  # average probability at which two groups are one event
 MIN_COSINE = 0.05  # pairs sharing less are never one event (the model was fitted above it)
 MAX_DAYS_APART = 10.0  # articles published further apart are never one event
 
@@ -213,57 +214,58 @@ def _assign_batch(
     gind = np.zeros((n_groups, k))
     for j, group in enumerate(groups):
         gind[j, group] = 1.0
-    gsize = gind.sum(axis=1)
-    gg = gind @ sim[:k, :k] @ gind.T  # group-to-group probability sums
+    # each group's mean probability of one event with every item, new (first k) and known
+    to_item = (gind @ sim[:k, :]) / gind.sum(axis=1)[:, None]
 
     def stamp(times: list[datetime], pick: Any) -> float:
         return float(pick(t.timestamp() for t in times)) if times else math.nan
 
     members_of: dict[str, list[int]] = {}
     for j, it in enumerate(known):
-        members_of.setdefault(str(it.story_id), []).append(j)
+        members_of.setdefault(str(it.story_id), []).append(k + j)
     sids = list(members_of)
-    cap = len(sids) + n_groups
-    sums = np.zeros((n_groups, cap))
-    size = np.zeros(cap)
-    newest = np.full(cap, math.nan)  # the latest time of each story's members
-    if sids:
-        sind = np.zeros((len(sids), len(known)))
-        for c, sid in enumerate(sids):
-            idx = members_of[sid]
-            sind[c, idx] = 1.0
-            size[c] = len(idx)
-            newest[c] = stamp([t for j in idx if (t := known[j].time) is not None], max)
-        sums[:, : len(sids)] = gind @ sim[:k, k:] @ sind.T
-    count = len(sids)
+    story_of = np.full(len(items), -1)  # each item's story (index into sids), -1: none yet
+    members = [members_of[sid] for sid in sids]
+    newest: list[float] = []  # the latest time of each story's members
+    for c, idx in enumerate(members):
+        story_of[idx] = c
+        newest.append(stamp([t for i in idx if (t := items[i].time) is not None], max))
     window = WINDOW.total_seconds()
     result: dict[int, str] = {}
     for j, group in enumerate(groups):
-        members = [new[i] for i in group]
-        times = [it.time for it in members if it.time is not None]
+        group_items = [new[i] for i in group]
+        times = [it.time for it in group_items if it.time is not None]
         first, last = stamp(times, min), stamp(times, max)
         best: int | None = None
-        if count:
-            score = sums[j, :count] / (gsize[j] * size[:count])
-            ok = (size[:count] < MAX_STORY_SIZE) & (score >= threshold)
-            if not math.isnan(first):
-                with np.errstate(invalid="ignore"):
-                    ok &= ~(first - newest[:count] > window)  # NaN: no times, no limit
-            candidates = np.flatnonzero(ok)
-            if len(candidates):
-                top = score[candidates].max()
-                tied = [int(c) for c in candidates if score[c] == top]
-                best = max(tied, key=lambda c: sids[c])
+        # A story is a candidate when one of its members is likely enough the same event;
+        # its score is the mean over its JOIN_TOP members most likely so (all, if fewer),
+        # so a story reported for days, whose later reports share less with its first
+        # ones, still takes a report close to its recent ones.
+        near = {int(c) for c in story_of[to_item[j] >= threshold] if c >= 0}
+        scores: dict[int, float] = {}
+        for c in near:
+            if len(members[c]) >= MAX_STORY_SIZE:
+                continue
+            if not (math.isnan(first) or math.isnan(newest[c])) and first - newest[c] > window:
+                continue
+            probs = to_item[j, members[c]]
+            top = np.sort(probs)[-JOIN_TOP:] if len(probs) > JOIN_TOP else probs
+            if (score := float(top.mean())) >= threshold:
+                scores[c] = score
+        if scores:
+            top_score = max(scores.values())
+            best = max((c for c, v in scores.items() if v == top_score), key=lambda c: sids[c])
         if best is None:
-            founder = min(members, key=_order)
+            founder = min(group_items, key=_order)
             sids.append(story_id_for(founder.seed or str(founder.id)))
-            best = count
-            count += 1
-        sums[:, best] += gg[:, j]
-        size[best] += gsize[j]
+            members.append([])
+            newest.append(math.nan)
+            best = len(sids) - 1
+        members[best].extend(group)
+        story_of[group] = best
         if not math.isnan(last):
             newest[best] = last if math.isnan(newest[best]) else max(newest[best], last)
-        for it in members:
+        for it in group_items:
             result[it.id] = sids[best]
     return result
 
