@@ -87,11 +87,18 @@ def _run_extraction(ctx: Context, path: Path, split: str) -> dict[str, Any]:
 
 
 def _run_clustering(
-    ctx: Context, path: Path, split: str, across: Path | None = None
+    ctx: Context, path: Path, split: str, across: Path | None = None, features: str = ""
 ) -> dict[str, Any]:
+    from monitor.judge.features import ALL_FEATURES
     from monitor.tools.eval_clustering import eval_clustering
 
-    return eval_clustering(path, split, across)
+    chosen = tuple(f.strip() for f in features.split(",") if f.strip())
+    if unknown := [f for f in chosen if f not in ALL_FEATURES]:
+        raise click.BadParameter(
+            f"unknown: {', '.join(unknown)} (known: {', '.join(ALL_FEATURES)})",
+            param_hint="--features",
+        )
+    return eval_clustering(path, split, across, features=chosen)
 
 
 def _across_lines(result: dict[str, Any]) -> list[str]:
@@ -181,7 +188,13 @@ _eval_command(
             "--across",
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
             help="A second labelled corpus: also fit on each corpus and score on the other.",
-        )
+        ),
+        click.option(
+            "--features",
+            default="",
+            help="With --across: the evidence to fit (comma-separated names), to compare "
+            "signals; default: the model's.",
+        ),
     ],
 )
 _eval_command(

@@ -6,8 +6,9 @@
                  ──► probability of one event (a logistic model; none for articles
                      published more than MAX_DAYS_APART apart)
                  ──► average-link clustering among themselves (order does not matter)
-                 ──► each group joins the existing story it most likely belongs to on average
-                     (stories active within WINDOW of it), or founds a new story
+                 ──► each group joins the existing story whose JOIN_TOP members closest to it
+                     report its event most likely on average (stories active within WINDOW
+                     of it), or founds a new story
 
 The evidence is computed in features.py; this module holds the model that weighs it and the
 grouping. The decision is pure: the caller stores the result. The model's weights were

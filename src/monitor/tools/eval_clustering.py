@@ -78,13 +78,24 @@ def _cluster(batch: list[dict[str, Any]], model: Any) -> dict[str, str]:
 
 
 def eval_clustering(
-    path: Path, split: str = "all", across: Path | None = None, model: Any = None
+    path: Path,
+    split: str = "all",
+    across: Path | None = None,
+    model: Any = None,
+    features: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Scores of the shipped model (or `model`) on the selected half of `path`; with
     `across`, also the leave-one-corpus-out figures over the same half of both corpora: a
     model fitted on one (features as shipped, weights and cut fitted there) scored on the
-    other, both ways."""
+    other, both ways; `features` (features.ALL_FEATURES' names) instead of the model's
+    for those fits, to compare signals."""
     from monitor.judge.cluster import MODEL
+    from monitor.judge.features import ALL_FEATURES
+
+    if unknown := [f for f in features if f not in ALL_FEATURES]:
+        raise EvalError(
+            f"unknown features: {', '.join(unknown)} (known: {', '.join(ALL_FEATURES)})"
+        )
 
     model = model or MODEL
     docs, selected, tune = _clustering_docs(path, split)
@@ -129,9 +140,10 @@ def eval_clustering(
     }
     if across is not None:  # the same half of each corpus
         other = _clustering_docs(across, split)[1]
+        chosen = features or model.features
         result["across"] = {
-            "fitted_on_other": _across(other, selected, model.features, across.name, path.name),
-            "fitted_on_this": _across(selected, other, model.features, path.name, across.name),
+            "fitted_on_other": _across(other, selected, chosen, across.name, path.name),
+            "fitted_on_this": _across(selected, other, chosen, path.name, across.name),
         }
     return result
 
