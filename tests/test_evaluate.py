@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from monitor.tools.evaluate import b_cubed, pairwise, topic_intervals
@@ -36,3 +38,34 @@ def test_topic_intervals_are_seeded_and_paired() -> None:
     assert -1.0 < gain_lo <= gain_hi < 0.0
     # a model compared with itself gains exactly nothing
     assert topic_intervals(topic_of, pred, pred, gold)[1] == [0.0, 0.0]
+
+
+def test_clustering_across_corpora_and_chosen_features(tmp_path: Path) -> None:
+    """--across fits on each corpus and scores the other; --features picks the evidence."""
+    import json
+
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    data = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
+
+    def sample(name: str, topics: int) -> Path:
+        docs = [json.loads(line) for line in (data / name).read_text("utf-8").splitlines()]
+        keep = sorted({d["topic_id"] for d in docs})[:topics]
+        out = tmp_path / name
+        out.write_text("".join(json.dumps(d) + "\n" for d in docs if d["topic_id"] in keep))
+        return out
+
+    ecb, feb = sample("ecbplus.jsonl", 4), sample("clusters-feb2026.jsonl", 6)
+    args = ["eval", "clustering", str(feb), "--across", str(ecb), "--json"]
+    result = CliRunner().invoke(cli, [*args, "--features", "cosine,numbers_signed"])
+    assert result.exit_code == 0, result.output
+    across = json.loads(result.output)["across"]
+    assert across["fitted_on_other"]["fitted_on"] == "ecbplus.jsonl"
+    assert across["fitted_on_this"]["scored_on"] == "ecbplus.jsonl"
+    for r in across.values():
+        assert set(r["weights"]) == {"cosine", "numbers_signed"}
+        assert 0.0 < r["b3_f1"] <= 1.0 and 0.0 < r["baseline_b3_f1"] <= 1.0
+    bad = CliRunner().invoke(cli, [*args, "--features", "cosine,bogus"])
+    assert bad.exit_code == 2 and "bogus" in bad.output
