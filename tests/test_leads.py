@@ -89,6 +89,11 @@ def test_noun_phrases_are_whole_phrases_of_the_sentence() -> None:
             "They reaffirmed that any future agreement must fully uphold Ukraine’s sovereignty.",
             {"any future agreement", "Ukraine’s sovereignty"},
         ),
+        (  # Washington Post (World) feed, 17 Feb 2026: "signal" is the verb here
+            "High casualties and economic trouble signal time is no longer on Russia’s side, "
+            "but Moscow isn’t backing off political and territorial demands to weaken Ukraine.",
+            {"High casualties and economic trouble"},
+        ),
     ):
         phrases = [sentence[a:b] for a, b in noun_phrases(sentence)]
         assert expected <= set(phrases), phrases

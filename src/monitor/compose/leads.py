@@ -58,7 +58,9 @@ _VERBS = frozenset(
     recognise recognised recognize recognized reveal reveals hang hangs sit sits lie lies fall
     falls rise rises grow grows turn turns move moves shaken taken given written spoken broken
     chosen driven fallen forgotten hidden known risen seen shown stolen sworn thrown done gone
-    begun drawn grown flown worn torn born""".split()
+    begun drawn grown flown worn torn born
+    signal show reflect reflects underscore underscores indicate indicates illustrate
+    illustrates""".split()
 )
 _NOT_VERBS = frozenset(
     """hundred kindred sacred naked wicked rugged beloved meeting meetings building buildings
