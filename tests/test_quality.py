@@ -99,7 +99,7 @@ def test_summary_quality() -> None:
     # Single articles against their publishers' own descriptions (a development sample: the
     # description often repeats the first sentence, which favours the lead baseline)
     single = run_eval("summaries", str(DATA / "summaries-aeb-dev.jsonl"))
-    assert single["rouge1"] >= 0.45 and single["rouge2"] >= 0.35  # measured 0.4653, 0.3631
+    assert single["rouge1"] >= 0.47 and single["rouge2"] >= 0.375  # measured 0.4817, 0.3846
 
 
 def test_timeline_quality() -> None:

@@ -231,3 +231,17 @@ def test_texts_without_capitals_or_full_stops_still_give_points() -> None:
     for text in (lower, bare):
         picks = summarize_story([SourceText(1, text)], 5)
         assert len(picks) == 2 and all(p.sentence.text in text for p in picks)
+
+
+def test_a_one_report_story_is_led_by_its_opening() -> None:
+    """Within a single report, centrality only says what is typical of it; its opening
+    sentence, the news, comes first (a Nigerian report of the AEB dev sample: a later, more
+    central sentence about the protest march was chosen first before)."""
+    import json
+
+    data = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
+    rows = (data / "summaries-aeb-dev.jsonl").read_text(encoding="utf-8").splitlines()
+    doc = next(r for r in map(json.loads, rows) if r["id"] == "e7301133baab")
+    picks = summarize_story([SourceText(1, str(doc["documents"][0]))], 3)
+    assert picks[0].sentence.text.startswith("President of the Senate, Bukola Saraki")
+    assert picks[0].sentence.text.endswith("to court.")

@@ -303,12 +303,17 @@ def summarize_story(
     cands = candidates(sources)
     if not cands:
         return []
-    central = _rank(cands)
+    # Centrality says what the story's reports agree on; within one report it only says
+    # what is typical of that report, and its place in it says more (news is written top
+    # down): a one-report story is scored by place and cues alone.
+    several = len({s.article_id for s in cands}) > 1
+    mix = LEX_MIX if several else 0.0
+    central = _rank(cands) if several else [0.0] * len(cands)
     top = max(central) or 1.0
     # Sources come oldest first: the story's newer reports weigh a little more.
     age = {src.article_id: rank for rank, src in enumerate(sources[:MAX_CANDIDATES])}
     scores = [
-        (LEX_MIX * c / top + (1 - LEX_MIX) * salience.position_weight(s.position))
+        (mix * c / top + (1 - mix) * salience.position_weight(s.position))
         * salience.cue_weight(s.text)
         * salience.newness_weight(age.get(s.article_id, 0), len(age))
         for c, s in zip(central, cands, strict=True)
