@@ -69,3 +69,28 @@ def test_clustering_across_corpora_and_chosen_features(tmp_path: Path) -> None:
         assert 0.0 < r["b3_f1"] <= 1.0 and 0.0 < r["baseline_b3_f1"] <= 1.0
     bad = CliRunner().invoke(cli, [*args, "--features", "cosine,bogus"])
     assert bad.exit_code == 2 and "bogus" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("command", "missing"),
+    [
+        ("clustering", "cluster_id"),
+        ("fit-clustering", "cluster_id"),
+        ("relevance", "label"),
+        ("summaries", "documents, summary"),
+        ("facets", "facet"),
+        ("fit-facets", "facet"),
+    ],
+)
+def test_labelled_data_without_its_labels_is_exit_2(
+    tmp_path: Path, command: str, missing: str
+) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    data = tmp_path / "unlabelled.jsonl"
+    data.write_text('{"id": "a", "title": "A title", "text": "Some text."}\n', "utf-8")
+    result = CliRunner().invoke(cli, ["eval", command, str(data)])
+    assert result.exit_code == 2, result.output
+    assert f"unlabelled.jsonl:1: no {missing}" in result.output

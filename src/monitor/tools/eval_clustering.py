@@ -42,7 +42,7 @@ def _clustering_docs(
     """All documents, the selected ones and the tuning topics. Halves by topic, alternating over the
     sorted topics, so that both halves hold whole topics (tuning must not see the events it
     is scored on)."""
-    docs = read_jsonl(path)
+    docs = read_jsonl(path, ("id", "cluster_id"))
     topics = sorted({str(d.get("topic_id", d["id"])) for d in docs}, key=natural_key)
     tune = set(topics[::2])
     selected = [

@@ -21,7 +21,7 @@ PRIOR = 3.0  # the weight a feature starts with for the facet it was written for
 def _rows(path: Path, split: str) -> list[dict[str, Any]]:
     from monitor.compose.facets import FACETS
 
-    rows = [r for r in read_jsonl(path) if in_split(str(r["id"]), split)]
+    rows = [r for r in read_jsonl(path, ("id", "text", "facet")) if in_split(str(r["id"]), split)]
     if not rows:
         raise EvalError("no items selected")
     unknown = sorted({str(r["facet"]) for r in rows} - set(FACETS))

@@ -14,7 +14,7 @@ def eval_relevance(path: Path, settings: Settings, split: str = "all") -> dict[s
     from monitor.judge.topic import entry_text, matches
     from monitor.text import words
 
-    rows = [r for r in read_jsonl(path) if in_split(str(r["id"]), split)]
+    rows = [r for r in read_jsonl(path, ("id", "label")) if in_split(str(r["id"]), split)]
     if not rows:
         raise EvalError("no items selected")
     texts = [

@@ -16,7 +16,9 @@ def eval_summaries(path: Path, settings: Settings, split: str = "all") -> dict[s
     from monitor.compose.sentences import split_sentences
     from monitor.compose.summarize import SourceText, summarize_story
 
-    rows = [r for r in read_jsonl(path) if in_split(str(r["id"]), split)]
+    rows = [
+        r for r in read_jsonl(path, ("id", "documents", "summary")) if in_split(str(r["id"]), split)
+    ]
     if not rows:
         raise EvalError("no items selected")
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)

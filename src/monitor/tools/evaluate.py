@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import EvalError
+from monitor.errors import EvalDataError, EvalError
 
 SPLITS = ("all", "tune", "test")
 
@@ -54,8 +54,9 @@ def in_split(key: str, split: str) -> bool:
     return tune if split == "tune" else not tune
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """One JSON object a line; blank lines are skipped."""
+def read_jsonl(path: Path, required: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """One JSON object a line; blank lines are skipped. Each object must hold the
+    `required` keys (exit 2 and which line, not a KeyError later)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -64,9 +65,14 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     for n, line in enumerate(lines, 1):
         if line.strip():
             try:
-                out.append(json.loads(line))
+                item = json.loads(line)
             except ValueError as exc:
                 raise EvalError(f"{path}:{n}: not JSON: {exc}") from exc
+            if not isinstance(item, dict):
+                raise EvalDataError(f"{path}:{n}: not a JSON object")
+            if missing := [k for k in required if item.get(k) in (None, "")]:
+                raise EvalDataError(f"{path}:{n}: no {', '.join(missing)}")
+            out.append(item)
     return out
 
 
