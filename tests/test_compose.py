@@ -140,3 +140,18 @@ def test_a_story_is_titled_by_its_most_representative_sentence_case_headline() -
         )
         == "Ukraine and Russia hold a new round of peace talks in Geneva"
     )
+
+
+def test_of_stories_covered_alike_one_whose_headline_is_on_the_topic_comes_first() -> None:
+    """The 17 Feb replay led with Macron's trip to India (on topic only through a line of its
+    text) over the Ukraine talks, both one report, because it was published later."""
+    query = "(ukrain* OR kyiv) AND (talks OR negotiat*)"
+    settings = replace(SETTINGS, topic=replace(SETTINGS.topic, query=query))
+    talks = replace(article(1, "ABC", GENEVA, "stalks"), title="Ukraine talks resume in Geneva")
+    trip = replace(
+        article(5, "Dawn", OTHER + " Ukraine talks came up too.", "strip"),
+        title="France’s Macron eyes Rafale fighter jet deal in India",
+    )
+    assert trip.published > talks.published
+    d = compose(replace(INPUTS, articles=(trip, talks)), settings)
+    assert [s.id for s in (*d.stories, *d.more_stories)] == ["stalks", "strip"]

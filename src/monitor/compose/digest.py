@@ -26,7 +26,7 @@ from monitor.compose.model import (
     Totals,
 )
 from monitor.config import Settings
-from monitor.judge.topic import query_terms
+from monitor.judge.topic import matches, query_terms
 from monitor.models import FeedHealth, StoredArticle
 from monitor.text import STOPWORDS, words
 
@@ -159,11 +159,19 @@ def compose(inputs: DigestInputs, settings: Settings) -> Digest:
                 names.append(a.source)
         return tuple(names)
 
+    # Most outlets first; among stories covered alike, one whose headline is itself on the
+    # topic before one kept for a line of its text; then the newest.
+    query = settings.topic.query
+
+    def off_title(members: list[StoredArticle]) -> bool:
+        return not any(matches(query, a.title) for a in members)
+
     ranked = sorted(
         by_story.items(),
         key=lambda kv: (
             -len(origins(kv[1])),
             -len(kv[1]),
+            off_title(kv[1]),
             -max(a.published for a in kv[1]).timestamp(),
             kv[0],
         ),
