@@ -208,14 +208,57 @@ def _feb_stream(since: str) -> tuple[list[dict[str, str]], dict[str, str]]:
 
 
 def test_a_story_reported_over_days_stays_one_story() -> None:
-    """The US-Iran talks in Geneva, 21 reports over four days of real feeds: later reports
-    share less with the first ones than with each other, yet all join one story."""
+    """The US-Iran talks in Geneva, 18 distinct reports (21 items, one analysis published
+    four times) over four days of real feeds: later reports share less with the first ones
+    than with each other. A group joins a story by its closest members, so the talks stay
+    one story but for an analysis and an interview (11 of the 21 items when a report had
+    to be close to all of a story's members)."""
+    from collections import Counter
+
     docs, story = _feb_stream("2026-02-10")
-    talks = [d["id"] for d in docs if d["cluster_id"] == "us-iran-geneva-talks-feb17"]
-    assert len(talks) == 21
-    assert len({story[d] for d in talks}) == 1
+    talks = [d for d in docs if d["cluster_id"] == "us-iran-geneva-talks-feb17"]
+    assert len(talks) == 21 and len({d["title"] for d in talks}) == 18
+    main, held = Counter(story[d["id"]] for d in talks).most_common(1)[0]
+    assert held >= 16  # measured 16
+    assert len({d["title"] for d in talks if story[d["id"]] == main}) >= 16
     # and the stream does not join what the labels keep apart
     from monitor.tools.evaluate import b_cubed
 
     precision, recall, _ = b_cubed(story, {d["id"]: d["cluster_id"] for d in docs})
-    assert precision >= 0.87 and recall >= 0.9  # measured 0.891 and 0.929
+    assert precision >= 0.91 and recall >= 0.88  # measured 0.926 and 0.897
+
+
+def test_signed_agreements_are_zero_where_either_article_has_nothing_to_compare() -> None:
+    named = _profile("Rahman sworn in", "Rahman took office. Rahman spoke. Rahman thanked 3 aides.")
+    other = _profile("Rahman again", "Rahman met Rahman's cabinet on 12 March, with 5 aides.")
+    weather = _profile("Weather report", "Sunny in Paris today, rain tomorrow.")
+    ev = dict(F.evidence([named, other, weather], ("lead_name_signed", "numbers_signed")))
+    assert ev["lead_name_signed"][0][1] == 1.0  # each names the other's lead name
+    assert ev["lead_name_signed"][0][2] == 0.0  # the weather report has no lead name
+    assert ev["numbers_signed"][0][1] == -1.0  # 3 and 12, 5: numbers that disagree
+    assert ev["numbers_signed"][0][2] == 0.0  # no number to compare with
+
+
+def test_far_apart_and_unknown_times() -> None:
+    day = 86400.0
+    far = C.far_apart([0.0, 5 * day, 11 * day, None])
+    assert not far[0][1] and far[0][2] and not far[1][2]
+    assert not far[0][3] and not far[3][3]  # an unknown time is never far apart
+
+
+def test_the_cosine_is_weighed_once_when_other_evidence_falls_back_on_it() -> None:
+    """`evidence` fills a names cosine from the words cosine for articles without names;
+    scaling the cosine in place for the model made that fallback the weighted value."""
+    import numpy as np
+
+    profiles = [
+        _profile("talks", "delegations met again for talks on a ceasefire"),
+        _profile("talks", "delegations met for ceasefire talks"),
+        _profile("Geneva", "Umerov and Medinsky met in Geneva on Tuesday."),
+    ]
+    model = C.Model(("cosine", "name_cosine"), (3.0, 1.0), -5.0, 0.5)
+    ev = dict(F.evidence(profiles, ("cosine", "name_cosine")))
+    z = -5.0 + 3.0 * ev["cosine"] + 1.0 * ev["name_cosine"]
+    expected = 1.0 / (1.0 + np.exp(-z))
+    got = C.same_event(profiles, model)
+    assert abs(got[0][1] - expected[0][1]) < 1e-5

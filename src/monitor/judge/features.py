@@ -162,7 +162,7 @@ def evidence(
         missing = _lead_name_conflict(profiles, named)
         has = np.array([max(p.names.values(), default=0) >= 2 for p in profiles])
         signed = 1.0 - 2.0 * missing
-        signed[~(has[:, None] | has[None, :])] = 0.0
+        signed[~(has[:, None] & has[None, :])] = 0.0  # either without lead names: 0
         yield "lead_name_signed", signed.astype(np.float32)
     for values in ("years", "months", "weekdays", "numbers"):
         if values + "_signed" in want:
