@@ -69,6 +69,8 @@ def test_clustering_across_corpora_and_chosen_features(tmp_path: Path) -> None:
         assert 0.0 < r["b3_f1"] <= 1.0 and 0.0 < r["baseline_b3_f1"] <= 1.0
     bad = CliRunner().invoke(cli, [*args, "--features", "cosine,bogus"])
     assert bad.exit_code == 2 and "bogus" in bad.output
+    alone = CliRunner().invoke(cli, ["eval", "clustering", str(feb), "--features", "cosine"])
+    assert alone.exit_code == 2 and "give --across" in alone.output
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,8 @@ def _run_clustering(
     from monitor.tools.eval_clustering import eval_clustering
 
     chosen = tuple(f.strip() for f in features.split(",") if f.strip())
+    if chosen and across is None:
+        raise click.UsageError("--features chooses what the --across runs fit: give --across")
     if unknown := [f for f in chosen if f not in ALL_FEATURES]:
         raise click.BadParameter(
             f"unknown: {', '.join(unknown)} (known: {', '.join(ALL_FEATURES)})",

@@ -222,7 +222,9 @@ def fit_weights(
     import numpy as np
     from scipy.optimize import minimize
 
-    data = [_pairs(docs, features) for docs in corpora]
+    data = [(x, y) for x, y in (_pairs(docs, features) for docs in corpora) if len(y)]
+    if not data:
+        raise EvalError("no pair of documents shares enough words to fit on")
     total = sum(len(y) for _, y in data)
     ridge = np.r_[np.full(len(features), l2), 0.0]  # the bias is not shrunk
 
