@@ -245,3 +245,21 @@ def test_a_one_report_story_is_led_by_its_opening() -> None:
     picks = summarize_story([SourceText(1, str(doc["documents"][0]))], 3)
     assert picks[0].sentence.text.startswith("President of the Senate, Bukola Saraki")
     assert picks[0].sentence.text.endswith("to court.")
+
+
+def test_two_reports_of_one_meeting_give_one_bullet_whatever_they_add() -> None:
+    """ABC and DW, 17 Feb 2026: both say the delegations are meeting in Geneva; each adds a
+    clause of its own, so the whole sentences share less than half their words, but their
+    main clauses say the same thing."""
+    abc = (
+        "Russian and Ukrainian delegations are meeting in Geneva for U.S.-brokered talks "
+        "although both sides are far apart on key issues."
+    )
+    dw = (
+        "Ukrainian and Russian officials are meeting in Geneva for another round of talks "
+        "aimed at ending the war in Ukraine."
+    )
+    other = "Negotiations will continue on Wednesday, but expectations for a breakthrough are low."
+    picks = summarize_story([SourceText(1, abc), SourceText(2, dw), SourceText(3, other)], 3)
+    texts = [p.sentence.text for p in picks]
+    assert other in texts and len(texts) == 2, texts

@@ -93,8 +93,22 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in words(text) if len(w) >= 3 and w not in STOPWORDS)
 
 
+# Where a sentence's main clause ends and what it adds begins ("…, but", "although …").
+_CLAUSE_END = re.compile(
+    r",\s*(?:but|although|though|while|whereas|as|which|after|before)\s"
+    r"|\s(?:but|although|though|while|whereas)\s|[;:–—]\s"
+)
+
+
+def main_clause(sentence: str) -> str:
+    """The sentence up to its first subordinate or added clause."""
+    m = _CLAUSE_END.search(sentence)
+    return sentence[: m.start()] if m else sentence
+
+
 def same_fact(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two bullets say the same thing: they share four content words or more, which
-    are also half or more of the shorter one's."""
+    are also half or more of the shorter one's. Given the content words of whole sentences
+    or of their main clauses (two reports of one meeting, each adding a clause of its own)."""
     shared = len(a & b)
     return shared >= 4 and shared * 2 >= min(len(a), len(b))

@@ -320,7 +320,7 @@ def summarize_story(
     ]
     order = sorted(range(len(cands)), key=lambda i: (-round(scores[i], 9), cands[i].position, i))
     seen = [_wordset(p) for p in published]
-    chosen: list[frozenset[str]] = []
+    chosen: list[tuple[frozenset[str], frozenset[str]]] = []  # whole sentence, main clause
     weights: Counter[str] = Counter()
     for src in sources[:MAX_CANDIDATES]:
         weights.update(
@@ -338,9 +338,13 @@ def summarize_story(
         if per_article[s.article_id] >= 2 and len(sources) > 1:
             continue
         content = salience.content_words(s.text)
-        if any(salience.same_fact(content, other) for other in chosen):
+        main = salience.content_words(salience.main_clause(s.text))
+        if any(
+            salience.same_fact(content, whole) or salience.same_fact(main, clause)
+            for whole, clause in chosen
+        ):
             continue  # one fact, one bullet
-        chosen.append(content)
+        chosen.append((content, main))
         seen.append(ws)
         per_article[s.article_id] += 1
         picks.append(Pick(s, lead_phrase(s.text, weights), scores[i]))
