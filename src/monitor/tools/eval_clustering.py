@@ -246,14 +246,18 @@ CUTS = tuple(round(0.2 + 0.05 * i, 2) for i in range(11))  # 0.20 … 0.70
 
 
 def fit_model(
-    corpora: list[list[dict[str, Any]]], features: tuple[str, ...], l2: float = 1.0
+    corpora: list[list[dict[str, Any]]],
+    features: tuple[str, ...],
+    l2: float = 1.0,
+    fitted: tuple[tuple[float, ...], float] | None = None,
 ) -> Any:
-    """Weights fitted on `corpora`, and the cut that gives the best mean B-cubed F1 there."""
+    """Weights fitted on `corpora` (or the `fitted` weights and bias), and the cut that
+    gives the best mean B-cubed F1 there."""
     from dataclasses import replace
 
     from monitor.judge.cluster import Model
 
-    weights, bias, _, _ = fit_weights(corpora, features, l2)
+    weights, bias = fitted or fit_weights(corpora, features, l2)[:2]
     model = Model(features, weights, bias)
 
     def mean_f1(cut: float) -> float:
@@ -276,8 +280,8 @@ def fit_clustering(
     from monitor.judge.cluster import FEATURES
 
     corpora = [_clustering_docs(p, split)[1] for p in (path, *also)]
-    _, _, pairs, same = fit_weights(corpora, FEATURES, l2)
-    model = fit_model(corpora, FEATURES, l2)
+    weights, bias, pairs, same = fit_weights(corpora, FEATURES, l2)
+    model = fit_model(corpora, FEATURES, l2, (weights, bias))
     return {
         "pairs": pairs,
         "same_event_pairs": same,
