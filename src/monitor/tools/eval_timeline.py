@@ -21,7 +21,6 @@ of the day's articles, in file order, joined and cut the same way.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -31,33 +30,11 @@ from typing import Any
 from monitor.config import Settings
 from monitor.errors import EvalDataError
 from monitor.models import StoredArticle
-from monitor.tools.evaluate import eval_library, mean, rouge_at_length
+from monitor.tools.evaluate import eval_library, jsonl_rows, mean, rouge_at_length
 
 ARTICLES, TIMELINE = "articles.jsonl", "timeline.jsonl"
 STORY = "timeline"  # the one story every article belongs to
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, object) for each non-blank line."""
-    if not path.is_file():
-        raise EvalDataError(f"{path}: no such file")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvalDataError(f"cannot read {path}: {exc}") from exc
-    out = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise EvalDataError(f"{path}:{n}: not JSON: {exc}") from exc
-        if not isinstance(row, dict):
-            raise EvalDataError(f"{path}:{n}: not a JSON object")
-        out.append((n, row))
-    return out
 
 
 def _text(where: str, row: dict[str, Any], key: str) -> str:
@@ -82,7 +59,7 @@ def _date(where: str, row: dict[str, Any]) -> date:
 def read_articles(path: Path) -> list[StoredArticle]:
     """The articles as the store would hold them, in file order (their ids)."""
     out = []
-    for k, (n, row) in enumerate(_rows(path), 1):
+    for k, (n, row) in enumerate(jsonl_rows(path), 1):
         where = f"{path}:{n}"
         day = _date(where, row)
         text = _text(where, row, "text")
@@ -116,7 +93,7 @@ def read_articles(path: Path) -> list[StoredArticle]:
 def read_timeline(path: Path) -> dict[date, str]:
     """Reference date -> summary, oldest first."""
     entries: dict[date, list[str]] = defaultdict(list)
-    for n, row in _rows(path):
+    for n, row in jsonl_rows(path):
         where = f"{path}:{n}"
         day = _date(where, row)
         entries[day].append(_text(where, row, "summary"))

@@ -54,25 +54,37 @@ def in_split(key: str, split: str) -> bool:
     return tune if split == "tune" else not tune
 
 
-def read_jsonl(path: Path, required: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """One JSON object a line; blank lines are skipped. Each object must hold the
-    `required` keys (exit 2 and which line, not a KeyError later)."""
+def jsonl_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line; input that cannot be read as one JSON
+    object a line is exit 2, naming the file and line."""
+    if not path.is_file():
+        raise EvalDataError(f"{path}: no such file")
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise EvalError(f"cannot read {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalDataError(f"cannot read {path}: {exc}") from exc
     out = []
     for n, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                item = json.loads(line)
-            except ValueError as exc:
-                raise EvalError(f"{path}:{n}: not JSON: {exc}") from exc
-            if not isinstance(item, dict):
-                raise EvalDataError(f"{path}:{n}: not a JSON object")
-            if missing := [k for k in required if item.get(k) in (None, "")]:
-                raise EvalDataError(f"{path}:{n}: no {', '.join(missing)}")
-            out.append(item)
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise EvalDataError(f"{path}:{n}: not JSON: {exc}") from exc
+        if not isinstance(row, dict):
+            raise EvalDataError(f"{path}:{n}: not a JSON object")
+        out.append((n, row))
+    return out
+
+
+def read_jsonl(path: Path, required: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The objects of a JSONL file, each holding the `required` keys (exit 2 and which line,
+    not a KeyError later)."""
+    out = []
+    for n, row in jsonl_rows(path):
+        if missing := [k for k in required if row.get(k) in (None, "")]:
+            raise EvalDataError(f"{path}:{n}: no {', '.join(missing)}")
+        out.append(row)
     return out
 
 
