@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from monitor.compose.facets import FACETS, ORDER
 
-# Words no lead may end on: articles, prepositions, conjunctions, pronouns, verbs of speech
-# and being (written here apart from the code that builds leads, so they check it).
-ENDINGS = frozenset(
-    "a an the this that these those of in on at by for from to with about into over under "
-    "after before since during against between through and or but nor so yet as than if "
-    "while because although who which whose whom he she it they we you i is are was were be "
-    "been being has have had do does did will would can could may might must shall should "
-    "said says say told tells met meets".split()
-)
+
+def checker() -> ModuleType:
+    """benchmarks/check_digests.py, the checker a reader runs on built digests: its list of
+    words no lead may end on is written apart from the code that builds leads, so it checks
+    that code, and the tests use the same list."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "check_digests.py"
+    spec = importlib.util.spec_from_file_location("check_digests", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ENDINGS: frozenset[str] = checker().ENDINGS
 
 
 def lead_words(lead: str) -> list[str]:

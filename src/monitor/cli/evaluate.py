@@ -39,6 +39,19 @@ _split_option = click.option(
     show_default=True,
     help="Half of the data: 'tune' to adjust settings on, 'test' to report on.",
 )
+
+
+def _fit_split_option(what: str) -> Callable[[Any], Any]:
+    """--split for the fit commands: the tuning half by default."""
+    return click.option(
+        "--split",
+        type=click.Choice(["all", "tune", "test"]),
+        default="tune",
+        show_default=True,
+        help=f"Half of the {what} to fit on.",
+    )
+
+
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 _path_argument = click.argument("path", type=click.Path(exists=True, path_type=Path))
 
@@ -262,13 +275,7 @@ def facets_command(path: Path, split: str, as_json: bool) -> None:
 
 @eval_group.command("fit-facets")
 @_path_argument
-@click.option(
-    "--split",
-    type=click.Choice(["all", "tune", "test"]),
-    default="tune",
-    show_default=True,
-    help="Half of the sentences to fit on.",
-)
+@_fit_split_option("sentences")
 def fit_facets_command(path: Path, split: str) -> None:
     """Fit the facet model's weights on a JSONL of {id, text, facet}.
 
@@ -284,13 +291,7 @@ def fit_facets_command(path: Path, split: str) -> None:
 
 @eval_group.command("fit-clustering")
 @_path_argument
-@click.option(
-    "--split",
-    type=click.Choice(["all", "tune", "test"]),
-    default="tune",
-    show_default=True,
-    help="Half of the topics to fit on.",
-)
+@_fit_split_option("topics")
 @click.option(
     "--also",
     multiple=True,
